@@ -1,0 +1,224 @@
+// Package config holds toolgate's bootstrap configuration: the few settings a
+// process needs before it can open its store (listeners, data directory,
+// store DSN, vault key source, region, logging). Everything else — gateways,
+// targets, credential providers, principals — lives in the store and changes
+// at runtime. Secrets are referenced by file path, never inlined here.
+//
+// The file is YAML, decoded strictly (an unknown key is an error naming it),
+// and Validate reports every problem at once so an operator fixes a broken
+// file in one pass.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the bootstrap configuration. Zero values mean "use the default";
+// call ApplyDefaults before Validate.
+type Config struct {
+	// DataDir holds the SQLite database, the vault key, the root credentials
+	// and addresses.json. Default ./toolgate-data.
+	DataDir string `yaml:"data_dir"`
+	// DataListen is the data-plane (agents) listener. Default 127.0.0.1:8080.
+	// Port 0 picks a free port.
+	DataListen string `yaml:"data_listen"`
+	// ControlListen is the control-plane (operators) listener. Default 127.0.0.1:8081.
+	ControlListen string `yaml:"control_listen"`
+	// Store is the store DSN: sqlite://PATH (default sqlite://<data_dir>/toolgate.db)
+	// or, in a later release, postgres://…
+	Store string `yaml:"store"`
+	// VaultKeyFile is the token vault's root key. Generated (0600) on first
+	// start when absent. Default <data_dir>/vault.key.
+	VaultKeyFile string `yaml:"vault_key_file"`
+	// Region appears in ARNs and is the region SDK clients sign for. Default us-east-1.
+	Region string `yaml:"region"`
+	// PublicDataURL is the base URL agents use to reach the data plane
+	// (e.g. https://mcp.example.com). It is what gatewayUrl is built from.
+	// Default: http://<data listener address>.
+	PublicDataURL string `yaml:"public_data_url"`
+	// AllowedOrigins lists browser origins (scheme://host[:port]) allowed to
+	// call the data plane cross-origin. Requests from any other Origin are
+	// refused with 403 (DNS-rebinding and CSRF protection).
+	AllowedOrigins []string `yaml:"allowed_origins"`
+	// LogLevel is debug, info, warn or error. Default info.
+	LogLevel string `yaml:"log_level"`
+	// LogFormat is text or json. Default text.
+	LogFormat string `yaml:"log_format"`
+	// Egress restricts where targets may send requests.
+	Egress Egress `yaml:"egress"`
+}
+
+// Egress is the outbound network policy for target calls.
+type Egress struct {
+	// DenyPrivate also refuses RFC 1918 / unique-local / loopback upstreams.
+	// Link-local addresses (cloud metadata endpoints such as 169.254.169.254)
+	// are always refused unless AllowLinkLocal is set.
+	DenyPrivate    bool `yaml:"deny_private"`
+	AllowLinkLocal bool `yaml:"allow_link_local"`
+	// TimeoutSeconds bounds a whole upstream call. Default 60.
+	TimeoutSeconds int `yaml:"timeout_seconds"`
+	// MaxResponseBytes bounds an upstream response body. Default 10 MiB.
+	MaxResponseBytes int64 `yaml:"max_response_bytes"`
+}
+
+// Defaults.
+const (
+	DefaultDataDir          = "./toolgate-data"
+	DefaultDataListen       = "127.0.0.1:8080"
+	DefaultControlListen    = "127.0.0.1:8081"
+	DefaultRegion           = "us-east-1"
+	DefaultTimeoutSeconds   = 60
+	DefaultMaxResponseBytes = 10 << 20
+)
+
+// Load reads and strictly decodes a YAML bootstrap file.
+func Load(path string) (Config, error) {
+	var c Config
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return c, fmt.Errorf("read config: %w", err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil {
+		if errors.Is(err, io.EOF) { // empty file: all defaults
+			return c, nil
+		}
+		return c, fmt.Errorf("config %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// ApplyDefaults fills every unset field with its default. Paths derived from
+// DataDir are computed after DataDir itself is settled.
+func (c *Config) ApplyDefaults() {
+	if c.DataDir == "" {
+		c.DataDir = DefaultDataDir
+	}
+	if c.DataListen == "" {
+		c.DataListen = DefaultDataListen
+	}
+	if c.ControlListen == "" {
+		c.ControlListen = DefaultControlListen
+	}
+	if c.Store == "" {
+		c.Store = "sqlite://" + filepath.Join(c.DataDir, "toolgate.db")
+	}
+	if c.VaultKeyFile == "" {
+		c.VaultKeyFile = filepath.Join(c.DataDir, "vault.key")
+	}
+	if c.Region == "" {
+		c.Region = DefaultRegion
+	}
+	if c.LogLevel == "" {
+		c.LogLevel = "info"
+	}
+	if c.LogFormat == "" {
+		c.LogFormat = "text"
+	}
+	if c.Egress.TimeoutSeconds == 0 {
+		c.Egress.TimeoutSeconds = DefaultTimeoutSeconds
+	}
+	if c.Egress.MaxResponseBytes == 0 {
+		c.Egress.MaxResponseBytes = DefaultMaxResponseBytes
+	}
+}
+
+// Validate reports every problem in c at once, one per line.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
+	}
+	for _, l := range []struct{ name, addr string }{{"data_listen", c.DataListen}, {"control_listen", c.ControlListen}} {
+		if _, port, err := net.SplitHostPort(l.addr); err != nil {
+			bad(l.name, "%q is not host:port (%v)", l.addr, err)
+		} else if port == "" {
+			bad(l.name, "%q has no port (use :0 for a free one)", l.addr)
+		}
+	}
+	if c.DataListen == c.ControlListen && !strings.HasSuffix(c.DataListen, ":0") {
+		bad("control_listen", "must differ from data_listen (%q): the two planes are separate listeners so the control plane can be firewalled", c.DataListen)
+	}
+	switch {
+	case strings.HasPrefix(c.Store, "sqlite://"):
+		if strings.TrimPrefix(c.Store, "sqlite://") == "" {
+			bad("store", "sqlite:// needs a file path, e.g. sqlite://./toolgate-data/toolgate.db")
+		}
+	case strings.HasPrefix(c.Store, "postgres://"), strings.HasPrefix(c.Store, "postgresql://"):
+		bad("store", "PostgreSQL is not supported by this release yet; use sqlite://PATH")
+	default:
+		bad("store", "%q: want sqlite://PATH", redactDSN(c.Store))
+	}
+	if !regionRE(c.Region) {
+		bad("region", "%q is not a region name like us-east-1", c.Region)
+	}
+	if c.PublicDataURL != "" {
+		u, err := url.Parse(c.PublicDataURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("public_data_url", "%q must be an absolute http(s) URL", c.PublicDataURL)
+		} else if u.RawQuery != "" || u.Fragment != "" {
+			bad("public_data_url", "%q must not have a query or fragment", c.PublicDataURL)
+		}
+	}
+	for i, o := range c.AllowedOrigins {
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			bad(fmt.Sprintf("allowed_origins[%d]", i), "%q must be scheme://host[:port]", o)
+		}
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log_level", "%q: want debug, info, warn or error", c.LogLevel)
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		bad("log_format", "%q: want text or json", c.LogFormat)
+	}
+	if c.Egress.TimeoutSeconds < 1 || c.Egress.TimeoutSeconds > 900 {
+		bad("egress.timeout_seconds", "%d: want 1..900 (AgentCore's invocation limit is 15 minutes)", c.Egress.TimeoutSeconds)
+	}
+	if c.Egress.MaxResponseBytes < 1024 || c.Egress.MaxResponseBytes > 100<<20 {
+		bad("egress.max_response_bytes", "%d: want 1024..104857600", c.Egress.MaxResponseBytes)
+	}
+	return errors.Join(errs...)
+}
+
+// SQLitePath returns the file path of a sqlite:// DSN.
+func (c *Config) SQLitePath() string { return strings.TrimPrefix(c.Store, "sqlite://") }
+
+func regionRE(s string) bool {
+	if len(s) < 4 || len(s) > 32 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return strings.Contains(s, "-")
+}
+
+// redactDSN drops a password from a DSN-like string before it is echoed.
+func redactDSN(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
