@@ -1,0 +1,259 @@
+// Package dataplane serves MCP to agents: one MCP endpoint per gateway at
+// /gateways/{gatewayId}/mcp (Streamable HTTP), built from the catalog's
+// current snapshot. It owns the per-gateway go-sdk servers, keeps their tool
+// sets in step with the catalog (so connected sessions receive
+// notifications/tools/list_changed), checks Origin against DNS rebinding and
+// applies each gateway's inbound authorizer on every HTTP request.
+package dataplane
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"math"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/toolgate/toolgate/internal/catalog"
+	"github.com/toolgate/toolgate/internal/target"
+)
+
+// DefaultPageSize is the number of tools per tools/list page unless the
+// gateway sets disableMcpListToolsPagination. AgentCore does not document its
+// page size; 100 keeps pages small for clients while big specs (GitHub's
+// ~1,000 operations) still list in a handful of round trips.
+const DefaultPageSize = 100
+
+// statelessVersion is the first MCP revision without sessions; go-sdk serves
+// it only from a stateless handler.
+const statelessVersion = "2026-07-28"
+
+// Authorizer checks the inbound credentials of a request to a gateway. It
+// returns nil to let the request through, or writes the refusal itself
+// (status, WWW-Authenticate) and returns a non-nil error for the log.
+type Authorizer interface {
+	Authorize(w http.ResponseWriter, r *http.Request, gw *catalog.Gateway) error
+}
+
+// Options configure a Server.
+type Options struct {
+	Logger *slog.Logger
+	// AllowedOrigins are browser origins allowed besides same-origin ones.
+	AllowedOrigins []string
+	// Authorizer applies the gateway's authorizerType.
+	Authorizer Authorizer
+	// Implementation is reported to clients in initialize.
+	Implementation *mcp.Implementation
+}
+
+// Server is the data-plane HTTP handler.
+type Server struct {
+	opts     Options
+	log      *slog.Logger
+	origins  map[string]bool
+	mu       sync.Mutex // serialises Apply
+	gateways atomic.Pointer[map[string]*gatewayServer]
+	reqSeq   atomic.Uint64
+}
+
+// gatewayServer is the MCP serving state of one gateway.
+type gatewayServer struct {
+	gw        atomic.Pointer[catalog.Gateway]
+	server    *mcp.Server
+	stateful  *mcp.StreamableHTTPHandler
+	stateless *mcp.StreamableHTTPHandler
+	settings  string // catalog.Gateway.Server at build time
+}
+
+// New returns a Server with no gateways; feed it snapshots with Apply.
+func New(o Options) *Server {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Implementation == nil {
+		o.Implementation = &mcp.Implementation{Name: "toolgate", Version: "dev"}
+	}
+	s := &Server{opts: o, log: o.Logger, origins: map[string]bool{}}
+	for _, origin := range o.AllowedOrigins {
+		s.origins[strings.TrimSuffix(strings.ToLower(origin), "/")] = true
+	}
+	empty := map[string]*gatewayServer{}
+	s.gateways.Store(&empty)
+	return s
+}
+
+// Apply brings the served gateways in line with snap: new gateways get a
+// server, removed ones disappear, and a gateway whose tools changed gets
+// them added/removed in place (which notifies its sessions).
+func (s *Server) Apply(snap *catalog.Snapshot) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old := *s.gateways.Load()
+	next := make(map[string]*gatewayServer, len(snap.Gateways))
+	for id, gw := range snap.Gateways {
+		gs := old[id]
+		if gs == nil || gs.settings != gw.Server {
+			gs = s.newGatewayServer(gw)
+		} else {
+			s.syncTools(gs, gw)
+		}
+		next[id] = gs
+	}
+	s.gateways.Store(&next)
+}
+
+func (s *Server) newGatewayServer(gw *catalog.Gateway) *gatewayServer {
+	pageSize := DefaultPageSize
+	if gw.DisablePagination {
+		pageSize = math.MaxInt32
+	}
+	srv := mcp.NewServer(s.opts.Implementation, &mcp.ServerOptions{
+		Instructions:              gw.Instructions,
+		PageSize:                  pageSize,
+		SupportedProtocolVersions: gw.SupportedVersions,
+		Capabilities:              &mcp.ServerCapabilities{Tools: &mcp.ToolCapabilities{ListChanged: true}},
+		Logger:                    s.log.With("gateway", gw.ID),
+	})
+	gs := &gatewayServer{server: srv, settings: gw.Server}
+	gs.gw.Store(gw)
+	for _, t := range gw.Tools {
+		srv.AddTool(mcpTool(t), s.toolHandler(gs, t))
+	}
+	timeout := time.Duration(gw.SessionTimeoutSeconds) * time.Second
+	get := func(*http.Request) *mcp.Server { return srv }
+	gs.stateful = mcp.NewStreamableHTTPHandler(get, &mcp.StreamableHTTPOptions{SessionTimeout: timeout, Logger: s.log})
+	gs.stateless = mcp.NewStreamableHTTPHandler(get, &mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true, Logger: s.log})
+	return gs
+}
+
+// syncTools updates gs in place to serve gw's tools.
+func (s *Server) syncTools(gs *gatewayServer, gw *catalog.Gateway) {
+	prev := gs.gw.Load()
+	gs.gw.Store(gw)
+	var removed []string
+	for name := range prev.ByName {
+		if gw.ByName[name] == nil {
+			removed = append(removed, name)
+		}
+	}
+	if len(removed) > 0 {
+		gs.server.RemoveTools(removed...)
+	}
+	for _, t := range gw.Tools {
+		if old := prev.ByName[t.Name]; old == t {
+			continue // same compiled tool, nothing to do
+		}
+		gs.server.AddTool(mcpTool(t), s.toolHandler(gs, t))
+	}
+}
+
+func mcpTool(t *catalog.Tool) *mcp.Tool {
+	mt := &mcp.Tool{Name: t.Name, Description: t.Def.Description, InputSchema: t.Def.InputSchema}
+	if len(t.Def.OutputSchema) > 0 {
+		mt.OutputSchema = t.Def.OutputSchema
+	}
+	return mt
+}
+
+// genericFailure is what callers see when the gateway itself fails and the
+// gateway is not in DEBUG mode (agentcore-api.md §11.12).
+const genericFailure = "An internal error occurred while calling the tool. Please try again later."
+
+func (s *Server) toolHandler(gs *gatewayServer, t *catalog.Tool) mcp.ToolHandler {
+	return func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		gw := gs.gw.Load()
+		reqID := fmt.Sprintf("%x-%d", time.Now().UnixNano()&0xffffff, s.reqSeq.Add(1))
+		start := time.Now()
+		res, err := t.Target.Call(ctx, t.Local, req.Params.Arguments, target.CallInfo{Debug: gw.Debug, RequestID: reqID})
+		if err != nil {
+			s.log.Error("tool call failed in the gateway", "request_id", reqID, "gateway", gw.ID, "target", t.TargetID, "tool", t.Name, "err", err)
+			res = &mcp.CallToolResult{IsError: true}
+			if gw.Debug {
+				msg := fmt.Sprintf("Tool %s failed in the gateway (request %s): %v", t.Name, reqID, err)
+				res.Content = []mcp.Content{&mcp.TextContent{Text: msg}}
+				res.Meta = mcp.Meta{"debug": map[string]any{"type": "text", "text": err.Error()}}
+			} else {
+				res.Content = []mcp.Content{&mcp.TextContent{Text: genericFailure + " (request " + reqID + ")"}}
+			}
+			return res, nil
+		}
+		s.log.Debug("tool call", "request_id", reqID, "gateway", gw.ID, "target", t.TargetID, "tool", t.Name, "is_error", res.IsError, "latency", time.Since(start))
+		return res, nil
+	}
+}
+
+// Handler returns the data-plane HTTP handler (MCP endpoints and /healthz).
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"status":"ok"}`))
+	})
+	mux.HandleFunc("/gateways/{gatewayId}/mcp", s.serveMCP)
+	return s.checkOrigin(mux)
+}
+
+func (s *Server) serveMCP(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("gatewayId")
+	gs := (*s.gateways.Load())[id]
+	if gs == nil {
+		writeJSONRPCError(w, http.StatusNotFound, -32001, fmt.Sprintf("gateway %q not found", id))
+		return
+	}
+	gw := gs.gw.Load()
+	if s.opts.Authorizer != nil {
+		if err := s.opts.Authorizer.Authorize(w, r, gw); err != nil {
+			s.log.Info("inbound request refused", "gateway", gw.ID, "authorizer", gw.AuthorizerType, "err", err, "remote", r.RemoteAddr)
+			return
+		}
+	}
+	if r.Header.Get("Mcp-Protocol-Version") >= statelessVersion {
+		gs.stateless.ServeHTTP(w, r)
+		return
+	}
+	gs.stateful.ServeHTTP(w, r)
+}
+
+// checkOrigin refuses browser requests from foreign origins with 403 (MCP
+// transport spec: servers MUST validate Origin to prevent DNS rebinding).
+// Requests without Origin (non-browser clients) pass; the go-sdk handler
+// additionally rejects non-loopback Host headers on loopback listeners.
+func (s *Server) checkOrigin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		if origin != "" && !s.originAllowed(origin, r.Host) {
+			s.log.Warn("refused cross-origin request", "origin", origin, "host", r.Host, "path", r.URL.Path)
+			writeJSONRPCError(w, http.StatusForbidden, -32000, "Forbidden: Origin "+origin+" is not allowed")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) originAllowed(origin, host string) bool {
+	o := strings.TrimSuffix(strings.ToLower(origin), "/")
+	if s.origins[o] {
+		return true
+	}
+	// Same origin: the Origin's host[:port] equals the Host header.
+	if i := strings.Index(o, "://"); i >= 0 && o[i+3:] == strings.ToLower(host) {
+		return true
+	}
+	return false
+}
+
+// writeJSONRPCError writes a JSON-RPC error without id, the shape the MCP
+// transport spec allows for HTTP-level refusals.
+func writeJSONRPCError(w http.ResponseWriter, status, code int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]any{
+		"jsonrpc": "2.0",
+		"error":   map[string]any{"code": code, "message": msg},
+	})
+}
