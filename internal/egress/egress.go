@@ -8,6 +8,7 @@ package egress
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/netip"
@@ -61,7 +62,13 @@ func (p Policy) Check(addr netip.Addr) error {
 type Options struct {
 	Policy  Policy
 	Timeout time.Duration // whole-call bound; 0 = 60s
+	// MaxResponseBytes bounds every response body; reading past it fails
+	// with ErrResponseTooLarge. 0 = 10 MiB.
+	MaxResponseBytes int64
 }
+
+// ErrResponseTooLarge is returned by a response body read past the limit.
+var ErrResponseTooLarge = errors.New("upstream response exceeds the size limit")
 
 // NewClient returns an http.Client that enforces the policy on every dial
 // (including redirects, which re-dial) and keeps idle connections per host.
@@ -91,8 +98,11 @@ func NewClient(o Options) *http.Client {
 		ExpectContinueTimeout: time.Second,
 		ResponseHeaderTimeout: o.Timeout,
 	}
+	if o.MaxResponseBytes == 0 {
+		o.MaxResponseBytes = 10 << 20
+	}
 	return &http.Client{
-		Transport: tr,
+		Transport: limitTransport{tr, o.MaxResponseBytes},
 		Timeout:   o.Timeout,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if len(via) >= 5 {
@@ -111,3 +121,47 @@ func NewClient(o Options) *http.Client {
 
 // IsDenied reports whether err is (or wraps) a policy refusal.
 func IsDenied(err error) bool { return errors.Is(err, ErrDenied) }
+
+// limitTransport caps response bodies so a misbehaving upstream cannot make
+// the gateway buffer unbounded data.
+type limitTransport struct {
+	next  http.RoundTripper
+	limit int64
+}
+
+func (t limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.ContentLength > t.limit {
+		resp.Body.Close()
+		return nil, fmt.Errorf("%w: %d bytes declared, limit %d", ErrResponseTooLarge, resp.ContentLength, t.limit)
+	}
+	resp.Body = &limitedBody{rc: resp.Body, left: t.limit}
+	return resp, nil
+}
+
+type limitedBody struct {
+	rc   io.ReadCloser
+	left int64
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		// Distinguish "exactly at the limit" from "more data follows".
+		var one [1]byte
+		if n, _ := b.rc.Read(one[:]); n > 0 {
+			return 0, ErrResponseTooLarge
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.rc.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
+func (b *limitedBody) Close() error { return b.rc.Close() }

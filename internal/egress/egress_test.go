@@ -1,6 +1,7 @@
 package egress
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -78,5 +79,40 @@ func TestCrossHostRedirectRefused(t *testing.T) {
 	_, err := NewClient(Options{}).Get(up.URL)
 	if err == nil || !strings.Contains(err.Error(), "another host") {
 		t.Fatalf("cross-host redirect followed: %v", err)
+	}
+}
+
+func TestResponseSizeLimit(t *testing.T) {
+	big := strings.Repeat("x", 5000)
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("chunked") != "" {
+			w.(http.Flusher).Flush() // no Content-Length
+		} else {
+			w.Header().Set("Content-Length", "5000")
+		}
+		io.WriteString(w, big)
+	}))
+	defer up.Close()
+	c := NewClient(Options{MaxResponseBytes: 4096})
+	if _, err := c.Get(up.URL); err == nil || !errors.Is(err, ErrResponseTooLarge) {
+		t.Fatalf("declared oversize body: err=%v", err)
+	}
+	resp, err := c.Get(up.URL + "?chunked=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if _, err := io.ReadAll(resp.Body); !errors.Is(err, ErrResponseTooLarge) {
+		t.Fatalf("streamed oversize body: err=%v", err)
+	}
+	c = NewClient(Options{MaxResponseBytes: 5000})
+	resp, err = c.Get(up.URL + "?chunked=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || len(b) != 5000 {
+		t.Fatalf("body at exactly the limit: %d bytes, err=%v", len(b), err)
 	}
 }
