@@ -117,7 +117,8 @@ func (s *Server) newGatewayServer(gw *catalog.Gateway) *gatewayServer {
 		PageSize:                  pageSize,
 		SupportedProtocolVersions: gw.SupportedVersions,
 		Capabilities:              &mcp.ServerCapabilities{Tools: &mcp.ToolCapabilities{ListChanged: true}},
-		Logger:                    s.log.With("gateway", gw.ID),
+		// go-sdk logs every session at info; keep that at debug.
+		Logger: slog.New(demote{s.log.Handler()}).With("gateway", gw.ID),
 	})
 	gs := &gatewayServer{server: srv, settings: gw.Server}
 	gs.gw.Store(gw)
@@ -126,8 +127,9 @@ func (s *Server) newGatewayServer(gw *catalog.Gateway) *gatewayServer {
 	}
 	timeout := time.Duration(gw.SessionTimeoutSeconds) * time.Second
 	get := func(*http.Request) *mcp.Server { return srv }
-	gs.stateful = mcp.NewStreamableHTTPHandler(get, &mcp.StreamableHTTPOptions{SessionTimeout: timeout, Logger: s.log})
-	gs.stateless = mcp.NewStreamableHTTPHandler(get, &mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true, Logger: s.log})
+	sdkLog := slog.New(demote{s.log.Handler()})
+	gs.stateful = mcp.NewStreamableHTTPHandler(get, &mcp.StreamableHTTPOptions{SessionTimeout: timeout, Logger: sdkLog})
+	gs.stateless = mcp.NewStreamableHTTPHandler(get, &mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true, Logger: sdkLog})
 	return gs
 }
 
@@ -152,12 +154,13 @@ func (s *Server) syncTools(gs *gatewayServer, gw *catalog.Gateway) {
 	}
 }
 
+// mcpTool is the tool as listed to clients. Output schemas are not
+// advertised: MCP obliges a server that declares one to return conforming
+// structuredContent, and strict clients (the TypeScript SDK) reject results
+// that do not — but real upstreams often deviate from their OpenAPI
+// document, and an error-shaped 200 would turn into a client-side failure.
 func mcpTool(t *catalog.Tool) *mcp.Tool {
-	mt := &mcp.Tool{Name: t.Name, Description: t.Def.Description, InputSchema: t.Def.InputSchema}
-	if len(t.Def.OutputSchema) > 0 {
-		mt.OutputSchema = t.Def.OutputSchema
-	}
-	return mt
+	return &mcp.Tool{Name: t.Name, Description: t.Def.Description, InputSchema: t.Def.InputSchema}
 }
 
 // genericFailure is what callers see when the gateway itself fails and the
@@ -257,3 +260,24 @@ func writeJSONRPCError(w http.ResponseWriter, status, code int, msg string) {
 		"error":   map[string]any{"code": code, "message": msg},
 	})
 }
+
+// demote lowers go-sdk's info records to debug, so a busy gateway's log
+// is not one line per MCP session.
+type demote struct{ slog.Handler }
+
+func (d demote) Enabled(ctx context.Context, l slog.Level) bool {
+	if l == slog.LevelInfo {
+		l = slog.LevelDebug
+	}
+	return d.Handler.Enabled(ctx, l)
+}
+
+func (d demote) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level == slog.LevelInfo {
+		r.Level = slog.LevelDebug
+	}
+	return d.Handler.Handle(ctx, r)
+}
+
+func (d demote) WithAttrs(a []slog.Attr) slog.Handler { return demote{d.Handler.WithAttrs(a)} }
+func (d demote) WithGroup(n string) slog.Handler      { return demote{d.Handler.WithGroup(n)} }

@@ -29,6 +29,8 @@ var (
 	// ErrConflict: the write would violate a uniqueness rule or a dependency
 	// (for example deleting a gateway that still has targets).
 	ErrConflict = errors.New("conflict")
+	// ErrInvalidCursor: Page.After is not a cursor this store issued.
+	ErrInvalidCursor = errors.New("invalid page cursor")
 )
 
 // ConflictError explains which rule a write violated. Field names the

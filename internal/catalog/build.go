@@ -1,0 +1,201 @@
+package catalog
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+
+	"github.com/toolgate/toolgate/internal/agentcore"
+	"github.com/toolgate/toolgate/internal/arn"
+	"github.com/toolgate/toolgate/internal/cred"
+	"github.com/toolgate/toolgate/internal/cred/apikey"
+	"github.com/toolgate/toolgate/internal/store"
+	"github.com/toolgate/toolgate/internal/target"
+	"github.com/toolgate/toolgate/internal/vault"
+)
+
+// BuildEnv is what the builder needs to compile configuration.
+type BuildEnv struct {
+	Store      store.Store
+	Vault      *vault.Vault
+	HTTPClient *http.Client
+	Logger     *slog.Logger
+}
+
+// APIKeyAAD is the vault owner label of an API-key provider's key; the
+// control plane seals with it and the builder opens with it.
+func APIKeyAAD(name string) string { return "apikey-provider/" + name }
+
+// compiled is a target opened at a given configuration and credential version.
+type compiled struct {
+	key   string
+	tools []*Tool
+}
+
+// NewBuilder returns a Builder that reuses compiled targets across builds
+// while neither their configuration nor their credentials changed.
+func NewBuilder(env BuildEnv) Builder {
+	var mu sync.Mutex
+	cache := map[string]compiled{} // by target id
+	return func(ctx context.Context, _ *Snapshot) (*Snapshot, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		// Read the revision first: a write racing with this build moves it
+		// again, so the next check rebuilds.
+		rev, err := env.Store.Revision(ctx)
+		if err != nil {
+			return nil, err
+		}
+		gws, err := listAll(func(p store.Page) ([]store.Gateway, string, error) { return env.Store.ListGateways(ctx, p) })
+		if err != nil {
+			return nil, fmt.Errorf("list gateways: %w", err)
+		}
+		snap := &Snapshot{Revision: rev, Gateways: make(map[string]*Gateway, len(gws))}
+		nextCache := map[string]compiled{}
+		for _, g := range gws {
+			gw, err := compileGateway(g)
+			if err != nil {
+				env.Logger.Error("gateway configuration unreadable; not served", "gateway", g.ID, "err", err)
+				continue
+			}
+			targets, err := listAll(func(p store.Page) ([]store.Target, string, error) { return env.Store.ListTargets(ctx, g.ID, p) })
+			if errors.Is(err, store.ErrNotFound) {
+				continue // deleted while we were building
+			}
+			if err != nil {
+				return nil, fmt.Errorf("list targets of %s: %w", g.ID, err)
+			}
+			for _, t := range targets {
+				c, err := compileTarget(ctx, env, t, cache[t.ID])
+				if err != nil {
+					env.Logger.Error("target cannot be opened; its tools are not served", "gateway", g.ID, "target", t.ID, "err", err)
+					continue
+				}
+				nextCache[t.ID] = c
+				gw.Tools = append(gw.Tools, c.tools...)
+			}
+			snap.Gateways[g.ID] = Finish(gw)
+		}
+		cache = nextCache
+		return snap, nil
+	}
+}
+
+func compileGateway(g store.Gateway) (*Gateway, error) {
+	var cfg agentcore.UpdateGatewayRequest
+	if err := json.Unmarshal(g.Config, &cfg); err != nil {
+		return nil, err
+	}
+	gw := &Gateway{
+		ID: g.ID, Name: g.Name, ARN: g.ARN,
+		AuthorizerType:        string(cfg.AuthorizerType),
+		Debug:                 cfg.ExceptionLevel == agentcore.ExceptionLevelDebug,
+		SessionTimeoutSeconds: 3600,
+	}
+	if pc := cfg.ProtocolConfiguration; pc != nil && pc.MCP != nil {
+		m := pc.MCP
+		gw.SupportedVersions = m.SupportedVersions
+		if m.Instructions != nil {
+			gw.Instructions = *m.Instructions
+		}
+		if m.DisableMcpListToolsPagination != nil {
+			gw.DisablePagination = *m.DisableMcpListToolsPagination
+		}
+		if sc := m.SessionConfiguration; sc != nil && sc.SessionTimeoutInSeconds != nil {
+			gw.SessionTimeoutSeconds = int(*sc.SessionTimeoutInSeconds)
+		}
+	}
+	return gw, nil
+}
+
+// compileTarget opens t, or reuses prev when nothing it depends on changed.
+func compileTarget(ctx context.Context, env BuildEnv, t store.Target, prev compiled) (compiled, error) {
+	var cfg agentcore.UpdateGatewayTargetRequest
+	if err := json.Unmarshal(t.Config, &cfg); err != nil {
+		return compiled{}, err
+	}
+	inj, credKey := resolveCredentials(ctx, env, cfg.CredentialProviderConfigurations)
+	key := strconv.FormatInt(t.Version, 10) + "|" + credKey
+	if prev.key == key {
+		return prev, nil
+	}
+	tgt, _, err := OpenTarget(cfg.TargetConfiguration, target.Env{HTTPClient: env.HTTPClient, Credentials: inj})
+	if err != nil {
+		return compiled{}, err
+	}
+	c := compiled{key: key}
+	for _, def := range tgt.Tools() {
+		c.tools = append(c.tools, &Tool{
+			Name: t.Name + ToolSeparator + def.Name, TargetID: t.ID, TargetName: t.Name,
+			Local: def.Name, Def: def, Target: tgt,
+		})
+	}
+	return c, nil
+}
+
+// resolveCredentials unseals the target's credential once per build. A
+// provider that no longer exists yields an injector that fails every call
+// with a clear message, so the tools stay visible and the problem is named.
+func resolveCredentials(ctx context.Context, env BuildEnv, cpcs []agentcore.CredentialProviderConfiguration) (cred.Injector, string) {
+	if len(cpcs) == 0 || cpcs[0].CredentialProviderType != agentcore.CredentialProviderTypeAPIKey ||
+		cpcs[0].CredentialProvider == nil || cpcs[0].CredentialProvider.APIKeyCredentialProvider == nil {
+		return nil, "none"
+	}
+	ak := cpcs[0].CredentialProvider.APIKeyCredentialProvider
+	name, err := arn.APIKeyProviderName(deref(ak.ProviderArn))
+	if err != nil {
+		return failing(err), "bad-arn"
+	}
+	p, err := env.Store.GetAPIKeyProvider(ctx, name)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return failing(fmt.Errorf("API-key credential provider %q no longer exists", name)), "missing:" + name
+		}
+		return failing(fmt.Errorf("API-key credential provider %q could not be read", name)), "error:" + name
+	}
+	key, err := env.Vault.Open(APIKeyAAD(name), p.SealedKey)
+	if err != nil {
+		env.Logger.Error("cannot unseal API key", "provider", name, "err", err)
+		return failing(fmt.Errorf("API-key credential provider %q cannot be unsealed", name)), "sealed-error:" + name
+	}
+	inj, err := apikey.New(apikey.Config{
+		Key: string(key), Location: string(ak.CredentialLocation),
+		ParameterName: deref(ak.CredentialParameterName), Prefix: deref(ak.CredentialPrefix),
+	})
+	if err != nil {
+		return failing(fmt.Errorf("API-key credential provider %q: %w", name, err)), "invalid:" + name
+	}
+	return inj, name + "@" + strconv.FormatInt(p.Version, 10)
+}
+
+func failing(err error) cred.Injector {
+	return cred.InjectorFunc(func(context.Context, *http.Request) error { return err })
+}
+
+func listAll[T any](list func(store.Page) ([]T, string, error)) ([]T, error) {
+	var all []T
+	p := store.Page{Limit: 500}
+	for {
+		items, next, err := list(p)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, items...)
+		if next == "" {
+			return all, nil
+		}
+		p.After = next
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

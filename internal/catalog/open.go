@@ -1,0 +1,56 @@
+package catalog
+
+import (
+	"fmt"
+
+	"github.com/toolgate/toolgate/internal/agentcore"
+	"github.com/toolgate/toolgate/internal/target"
+	"github.com/toolgate/toolgate/internal/target/openapi"
+)
+
+// FieldError names the configuration member a target cannot be opened
+// because of, so the control plane can answer with a ValidationException
+// that points at it.
+type FieldError struct {
+	Field   string
+	Message string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
+
+// OpenTarget turns a target configuration into a Target. The same function
+// validates configuration on the control plane (with env zero: nothing is
+// called) and opens it for serving, so what was accepted is what is served.
+func OpenTarget(cfg *agentcore.TargetConfiguration, env target.Env) (target.Target, []target.Warning, error) {
+	const base = "targetConfiguration"
+	if cfg == nil {
+		return nil, nil, &FieldError{base, "is required"}
+	}
+	if cfg.MCP == nil {
+		return nil, nil, &FieldError{base, "only mcp targets are supported by this toolgate release"}
+	}
+	m := cfg.MCP
+	switch {
+	case m.OpenAPISchema != nil:
+		s := m.OpenAPISchema
+		if s.InlinePayload == nil {
+			return nil, nil, &FieldError{base + ".mcp.openApiSchema.s3", "S3 schemas are not supported by this toolgate release; pass the document as inlinePayload"}
+		}
+		spec, warnings, err := openapi.Convert([]byte(*s.InlinePayload))
+		if err != nil {
+			return nil, nil, &FieldError{base + ".mcp.openApiSchema.inlinePayload", err.Error()}
+		}
+		return openapi.Open(spec, env), warnings, nil
+	case m.SmithyModel != nil:
+		return nil, nil, &FieldError{base + ".mcp.smithyModel", "Smithy targets are not supported by this toolgate release yet"}
+	case m.Lambda != nil:
+		return nil, nil, &FieldError{base + ".mcp.lambda", "Lambda targets are not supported by this toolgate release yet"}
+	case m.MCPServer != nil:
+		return nil, nil, &FieldError{base + ".mcp.mcpServer", "MCP server targets are not supported by this toolgate release yet"}
+	case m.APIGateway != nil:
+		return nil, nil, &FieldError{base + ".mcp.apiGateway", "API Gateway targets are not supported by this toolgate release yet"}
+	case m.Connector != nil:
+		return nil, nil, &FieldError{base + ".mcp.connector", "connector targets are not supported by this toolgate release yet"}
+	}
+	return nil, nil, fmt.Errorf("%s.mcp: empty union", base)
+}

@@ -1,0 +1,151 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
+	"github.com/spf13/cobra"
+	"github.com/toolgate/toolgate/internal/config"
+	"github.com/toolgate/toolgate/internal/server"
+)
+
+// connFlags locate a running toolgate's control plane and the credentials to
+// sign with. By default both come from the data directory (addresses.json
+// and credentials), so `toolgate gateway list` works next to `toolgate serve`.
+type connFlags struct {
+	endpoint string
+	profile  string
+	dataDir  string
+	region   string
+}
+
+func (c *connFlags) register(cmd *cobra.Command) {
+	f := cmd.PersistentFlags()
+	f.StringVar(&c.endpoint, "endpoint", "", "control-plane URL (default: from <data-dir>/addresses.json)")
+	f.StringVar(&c.profile, "profile", "", "AWS shared-credentials profile (default: <data-dir>/credentials [default])")
+	f.StringVar(&c.dataDir, "data-dir", config.DefaultDataDir, "data directory of the local toolgate")
+	f.StringVar(&c.region, "region", config.DefaultRegion, "region to sign for")
+}
+
+// client returns an AgentCore control client pointed at toolgate.
+func (c *connFlags) client(ctx context.Context) (*bedrockagentcorecontrol.Client, error) {
+	endpoint := c.endpoint
+	if endpoint == "" {
+		data, err := os.ReadFile(filepath.Join(c.dataDir, "addresses.json"))
+		if err != nil {
+			return nil, fmt.Errorf("no --endpoint and no running toolgate found in %s (%v); start `toolgate serve` or pass --endpoint", c.dataDir, err)
+		}
+		var a server.Addresses
+		if err := json.Unmarshal(data, &a); err != nil {
+			return nil, fmt.Errorf("read %s/addresses.json: %w", c.dataDir, err)
+		}
+		endpoint = "http://" + a.Control
+	}
+	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(c.region)}
+	if c.profile != "" {
+		opts = append(opts, awsconfig.WithSharedConfigProfile(c.profile))
+	} else if creds := filepath.Join(c.dataDir, "credentials"); fileExists(creds) {
+		opts = append(opts, awsconfig.WithSharedCredentialsFiles([]string{creds}), awsconfig.WithSharedConfigProfile("default"))
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return bedrockagentcorecontrol.NewFromConfig(cfg, func(o *bedrockagentcorecontrol.Options) {
+		o.BaseEndpoint = aws.String(endpoint)
+	}), nil
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// printJSON writes an SDK output as indented JSON without what only the
+// SDK cares about: null members, ResultMetadata and the Value wrappers of
+// union types.
+func printJSON(w io.Writer, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	var tree any
+	if err := json.Unmarshal(raw, &tree); err != nil {
+		return err
+	}
+	data, err := json.MarshalIndent(prune(tree), "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(w, string(data))
+	return err
+}
+
+func prune(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		delete(t, "ResultMetadata")
+		for k, e := range t {
+			if e == nil {
+				delete(t, k)
+				continue
+			}
+			t[k] = prune(e)
+		}
+		if inner, ok := t["Value"]; ok && len(t) == 1 {
+			return inner
+		}
+		return t
+	case []any:
+		for i, e := range t {
+			t[i] = prune(e)
+		}
+	}
+	return v
+}
+
+// readSecret reads a secret from a file, an environment variable or stdin,
+// never from a flag value (which would land in shell history and ps).
+func readSecret(file, env string, stdin io.Reader) (string, error) {
+	switch {
+	case file != "" && env != "":
+		return "", errors.New("pass only one of --api-key-file and --api-key-env")
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", err
+		}
+		return trimNewline(string(b)), nil
+	case env != "":
+		v, ok := os.LookupEnv(env)
+		if !ok {
+			return "", fmt.Errorf("environment variable %s is not set", env)
+		}
+		return v, nil
+	default:
+		b, err := io.ReadAll(io.LimitReader(stdin, 65537))
+		if err != nil {
+			return "", err
+		}
+		s := trimNewline(string(b))
+		if s == "" {
+			return "", errors.New("no API key: pass --api-key-file, --api-key-env, or pipe it on stdin")
+		}
+		return s, nil
+	}
+}
+
+func trimNewline(s string) string {
+	for len(s) > 0 && (s[len(s)-1] == '\n' || s[len(s)-1] == '\r') {
+		s = s[:len(s)-1]
+	}
+	return s
+}

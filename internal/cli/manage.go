@@ -1,0 +1,285 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
+	"github.com/spf13/cobra"
+)
+
+// defaultRoleArn satisfies CreateGateway's required roleArn when toolgate
+// has no AWS role to assume (the account part may be empty per the pattern).
+const defaultRoleArn = "arn:aws:iam:::role/toolgate-gateway"
+
+func newGatewayCmd() *cobra.Command {
+	var conn connFlags
+	cmd := &cobra.Command{Use: "gateway", Short: "Manage gateways (AgentCore CreateGateway & co.)"}
+	conn.register(cmd)
+
+	var name, desc, authorizer, exceptionLevel, roleArn string
+	create := &cobra.Command{
+		Use: "create", Short: "Create a gateway", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := conn.client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			in := &bedrockagentcorecontrol.CreateGatewayInput{
+				Name: aws.String(name), RoleArn: aws.String(roleArn), ProtocolType: types.GatewayProtocolTypeMcp,
+				AuthorizerType: types.AuthorizerType(authorizer),
+			}
+			if desc != "" {
+				in.Description = aws.String(desc)
+			}
+			if exceptionLevel != "" {
+				in.ExceptionLevel = types.ExceptionLevel(exceptionLevel)
+			}
+			out, err := c.CreateGateway(cmd.Context(), in)
+			if err != nil {
+				return err
+			}
+			return printJSON(cmd.OutOrStdout(), out)
+		},
+	}
+	create.Flags().StringVar(&name, "name", "", "gateway name (letters, digits, single hyphens)")
+	create.Flags().StringVar(&desc, "description", "", "description")
+	create.Flags().StringVar(&authorizer, "authorizer", "NONE", "authorizer type: NONE (CUSTOM_JWT and AWS_IAM are stored but not enforced yet)")
+	create.Flags().StringVar(&exceptionLevel, "exception-level", "", "DEBUG to return error detail to MCP callers")
+	create.Flags().StringVar(&roleArn, "role-arn", defaultRoleArn, "gateway execution role ARN")
+	create.MarkFlagRequired("name")
+
+	list := &cobra.Command{
+		Use: "list", Short: "List gateways", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := conn.client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			var items []types.GatewaySummary
+			p := bedrockagentcorecontrol.NewListGatewaysPaginator(c, &bedrockagentcorecontrol.ListGatewaysInput{})
+			for p.HasMorePages() {
+				page, err := p.NextPage(cmd.Context())
+				if err != nil {
+					return err
+				}
+				items = append(items, page.Items...)
+			}
+			return printJSON(cmd.OutOrStdout(), items)
+		},
+	}
+	get := &cobra.Command{
+		Use: "get GATEWAY_ID", Short: "Show a gateway", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := conn.client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			out, err := c.GetGateway(cmd.Context(), &bedrockagentcorecontrol.GetGatewayInput{GatewayIdentifier: aws.String(args[0])})
+			if err != nil {
+				return err
+			}
+			return printJSON(cmd.OutOrStdout(), out)
+		},
+	}
+	del := &cobra.Command{
+		Use: "delete GATEWAY_ID", Short: "Delete a gateway (its targets first)", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := conn.client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			out, err := c.DeleteGateway(cmd.Context(), &bedrockagentcorecontrol.DeleteGatewayInput{GatewayIdentifier: aws.String(args[0])})
+			if err != nil {
+				return err
+			}
+			return printJSON(cmd.OutOrStdout(), out)
+		},
+	}
+	cmd.AddCommand(create, list, get, del)
+	return cmd
+}
+
+func newTargetCmd() *cobra.Command {
+	var conn connFlags
+	var gateway string
+	cmd := &cobra.Command{Use: "target", Short: "Manage gateway targets (AgentCore CreateGatewayTarget & co.)"}
+	conn.register(cmd)
+	cmd.PersistentFlags().StringVar(&gateway, "gateway", "", "gateway id")
+	cmd.MarkPersistentFlagRequired("gateway")
+
+	var name, desc, specFile, provider, location, paramName, prefix string
+	create := &cobra.Command{
+		Use: "create", Short: "Add an OpenAPI target to a gateway", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := conn.client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			spec, err := os.ReadFile(specFile)
+			if err != nil {
+				return fmt.Errorf("read OpenAPI document: %w", err)
+			}
+			in := &bedrockagentcorecontrol.CreateGatewayTargetInput{
+				GatewayIdentifier: aws.String(gateway), Name: aws.String(name),
+				TargetConfiguration: &types.TargetConfigurationMemberMcp{Value: &types.McpTargetConfigurationMemberOpenApiSchema{
+					Value: &types.ApiSchemaConfigurationMemberInlinePayload{Value: string(spec)},
+				}},
+			}
+			if desc != "" {
+				in.Description = aws.String(desc)
+			}
+			if provider != "" {
+				p, err := c.GetApiKeyCredentialProvider(cmd.Context(), &bedrockagentcorecontrol.GetApiKeyCredentialProviderInput{Name: aws.String(provider)})
+				if err != nil {
+					return fmt.Errorf("look up API-key provider %s: %w", provider, err)
+				}
+				ak := &types.GatewayApiKeyCredentialProvider{ProviderArn: p.CredentialProviderArn, CredentialLocation: types.ApiKeyCredentialLocation(location)}
+				if paramName != "" {
+					ak.CredentialParameterName = aws.String(paramName)
+				}
+				if prefix != "" {
+					ak.CredentialPrefix = aws.String(prefix)
+				}
+				in.CredentialProviderConfigurations = []types.CredentialProviderConfiguration{{
+					CredentialProviderType: types.CredentialProviderTypeApiKey,
+					CredentialProvider:     &types.CredentialProviderMemberApiKeyCredentialProvider{Value: *ak},
+				}}
+			}
+			out, err := c.CreateGatewayTarget(cmd.Context(), in)
+			if err != nil {
+				return err
+			}
+			return printJSON(cmd.OutOrStdout(), out)
+		},
+	}
+	f := create.Flags()
+	f.StringVar(&name, "name", "", "target name (tools are exposed as <name>___<operationId>)")
+	f.StringVar(&desc, "description", "", "description")
+	f.StringVar(&specFile, "openapi", "", "OpenAPI 3.0/3.1 document (JSON or YAML)")
+	f.StringVar(&provider, "api-key-provider", "", "name of an API-key credential provider to inject")
+	f.StringVar(&location, "credential-location", "HEADER", "HEADER or QUERY_PARAMETER")
+	f.StringVar(&paramName, "credential-parameter-name", "", "header or query parameter name (default Authorization / api_key)")
+	f.StringVar(&prefix, "credential-prefix", "", `prefix such as "Bearer"`)
+	create.MarkFlagRequired("name")
+	create.MarkFlagRequired("openapi")
+
+	list := &cobra.Command{
+		Use: "list", Short: "List a gateway's targets", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := conn.client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			var items []types.TargetSummary
+			p := bedrockagentcorecontrol.NewListGatewayTargetsPaginator(c, &bedrockagentcorecontrol.ListGatewayTargetsInput{GatewayIdentifier: aws.String(gateway)})
+			for p.HasMorePages() {
+				page, err := p.NextPage(cmd.Context())
+				if err != nil {
+					return err
+				}
+				items = append(items, page.Items...)
+			}
+			return printJSON(cmd.OutOrStdout(), items)
+		},
+	}
+	get := &cobra.Command{
+		Use: "get TARGET_ID", Short: "Show a target", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := conn.client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			out, err := c.GetGatewayTarget(cmd.Context(), &bedrockagentcorecontrol.GetGatewayTargetInput{GatewayIdentifier: aws.String(gateway), TargetId: aws.String(args[0])})
+			if err != nil {
+				return err
+			}
+			return printJSON(cmd.OutOrStdout(), out)
+		},
+	}
+	del := &cobra.Command{
+		Use: "delete TARGET_ID", Short: "Delete a target", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := conn.client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			out, err := c.DeleteGatewayTarget(cmd.Context(), &bedrockagentcorecontrol.DeleteGatewayTargetInput{GatewayIdentifier: aws.String(gateway), TargetId: aws.String(args[0])})
+			if err != nil {
+				return err
+			}
+			return printJSON(cmd.OutOrStdout(), out)
+		},
+	}
+	cmd.AddCommand(create, list, get, del)
+	return cmd
+}
+
+func newCredentialProviderCmd() *cobra.Command {
+	var conn connFlags
+	cmd := &cobra.Command{Use: "credential-provider", Aliases: []string{"cp"}, Short: "Manage outbound credential providers (token vault)"}
+	conn.register(cmd)
+
+	var name, keyFile, keyEnv string
+	create := &cobra.Command{
+		Use:   "create-api-key",
+		Short: "Create an API-key credential provider (the key is read from a file, an env var or stdin)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			key, err := readSecret(keyFile, keyEnv, cmd.InOrStdin())
+			if err != nil {
+				return err
+			}
+			c, err := conn.client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			out, err := c.CreateApiKeyCredentialProvider(cmd.Context(), &bedrockagentcorecontrol.CreateApiKeyCredentialProviderInput{
+				Name: aws.String(name), ApiKey: aws.String(key),
+			})
+			if err != nil {
+				return err
+			}
+			return printJSON(cmd.OutOrStdout(), out)
+		},
+	}
+	create.Flags().StringVar(&name, "name", "", "provider name")
+	create.Flags().StringVar(&keyFile, "api-key-file", "", "file holding the API key")
+	create.Flags().StringVar(&keyEnv, "api-key-env", "", "environment variable holding the API key")
+	create.MarkFlagRequired("name")
+
+	list := &cobra.Command{
+		Use: "list", Short: "List API-key credential providers", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := conn.client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			var items []types.ApiKeyCredentialProviderItem
+			p := bedrockagentcorecontrol.NewListApiKeyCredentialProvidersPaginator(c, &bedrockagentcorecontrol.ListApiKeyCredentialProvidersInput{})
+			for p.HasMorePages() {
+				page, err := p.NextPage(cmd.Context())
+				if err != nil {
+					return err
+				}
+				items = append(items, page.CredentialProviders...)
+			}
+			return printJSON(cmd.OutOrStdout(), items)
+		},
+	}
+	del := &cobra.Command{
+		Use: "delete NAME", Short: "Delete an API-key credential provider", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := conn.client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			_, err = c.DeleteApiKeyCredentialProvider(cmd.Context(), &bedrockagentcorecontrol.DeleteApiKeyCredentialProviderInput{Name: aws.String(args[0])})
+			return err
+		},
+	}
+	cmd.AddCommand(create, list, del)
+	return cmd
+}

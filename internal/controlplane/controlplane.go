@@ -1,0 +1,221 @@
+// Package controlplane serves the AgentCore control API (service
+// bedrock-agentcore-control, restJson1) so AWS SDKs, boto3 and the AWS CLI
+// manage toolgate with only an endpoint override: gateways, gateway targets
+// and API-key credential providers in this release.
+//
+// Every request is authenticated with SigV4 against toolgate's access keys.
+// Handlers decode strictly (unknown or malformed members are a
+// ValidationException naming the member), write through the store in one
+// transaction, and encode errors in AWS's shape in one place (errors.go).
+package controlplane
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/toolgate/toolgate/internal/agentcore"
+	"github.com/toolgate/toolgate/internal/authn/sigv4"
+	"github.com/toolgate/toolgate/internal/iam"
+	"github.com/toolgate/toolgate/internal/store"
+	"github.com/toolgate/toolgate/internal/vault"
+)
+
+// SigningName is the SigV4 service name AgentCore clients sign with (§1.1).
+const SigningName = "bedrock-agentcore"
+
+// maxBody bounds a control-plane request body: the largest legitimate one is
+// an inline OpenAPI schema (1 MB quota, §11.13) plus its JSON envelope.
+const maxBody = 2 << 20
+
+// Options configure the control plane.
+type Options struct {
+	Store     store.Store
+	Vault     *vault.Vault
+	Keys      *iam.Keyring
+	Region    string
+	AccountID string
+	// DataURL is the public data-plane base URL; gatewayUrl derives from it.
+	DataURL string
+	Logger  *slog.Logger
+	// AfterWrite, if set, runs after every successful mutation before the
+	// response is written (the server uses it to refresh the catalog so a
+	// change is visible to MCP clients as soon as the call returns).
+	AfterWrite func(ctx context.Context)
+	// Now is the clock; nil = time.Now.
+	Now func() time.Time
+}
+
+type api struct {
+	Options
+	verifier *sigv4.Verifier
+}
+
+type (
+	principalKey struct{}
+	requestIDKey struct{}
+)
+
+// New returns the control-plane HTTP handler.
+func New(o Options) http.Handler {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	a := &api{Options: o}
+	a.verifier = &sigv4.Verifier{Service: SigningName}
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"status":"ok"}`)
+	})
+	authed := http.NewServeMux()
+	a.routes(authed)
+	mux.Handle("/", a.authenticate(authed))
+	return a.recover(mux)
+}
+
+// handlerFunc is a handler that returns its error for central encoding.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// handle adapts a handlerFunc: errors become AWS errors, server faults are
+// logged with the request id (the client sees only the id).
+func (a *api) handle(op string, h handlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		reqID := requestID(r)
+		start := a.Now()
+		err := h(w, r)
+		if err == nil {
+			a.Logger.Debug("control-plane call", "request_id", reqID, "op", op, "principal", principalARN(r), "latency", time.Since(start))
+			return
+		}
+		ae, known := toAPIError(err)
+		if !known {
+			a.Logger.Error("control-plane call failed", "request_id", reqID, "op", op, "err", err)
+		} else {
+			a.Logger.Info("control-plane call refused", "request_id", reqID, "op", op, "principal", principalARN(r), "code", ae.Code, "message", ae.Message)
+		}
+		writeAPIError(w, reqID, ae)
+	}
+}
+
+// authenticate verifies SigV4 on every request and puts the principal and a
+// fresh request id in the context.
+func (a *api) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reqID := newRequestID()
+		r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, reqID))
+		var principal store.Principal
+		v := *a.verifier // per request, so Lookup can hand back the principal
+		v.Lookup = func(ctx context.Context, id string) (string, error) {
+			secret, p, err := a.Keys.Secret(ctx, id)
+			if errors.Is(err, iam.ErrUnknownKey) {
+				return "", fmt.Errorf("%w: %s", sigv4.ErrUnknownKey, id)
+			}
+			principal = p
+			return secret, err
+		}
+		if _, err := v.Verify(r); err != nil {
+			var se *sigv4.Error
+			if !errors.As(err, &se) {
+				a.Logger.Error("authentication failed", "request_id", reqID, "err", err)
+				writeAPIError(w, reqID, errInternal())
+				return
+			}
+			if se.Status >= 500 {
+				a.Logger.Error("authentication failed in the server", "request_id", reqID, "err", err)
+			} else {
+				a.Logger.Info("authentication refused", "request_id", reqID, "code", se.Code, "detail", se.Detail, "remote", r.RemoteAddr)
+			}
+			writeAPIError(w, reqID, &apiError{Status: se.Status, Code: se.Code, Message: se.Message})
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, principal)))
+	})
+}
+
+func (a *api) recover(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				reqID := requestID(r)
+				a.Logger.Error("panic in control-plane handler", "request_id", reqID, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				writeAPIError(w, reqID, errInternal())
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// requestID returns the id authenticate assigned (x-amzn-RequestId).
+func requestID(r *http.Request) string {
+	if id, ok := r.Context().Value(requestIDKey{}).(string); ok {
+		return id
+	}
+	return newRequestID()
+}
+
+func newRequestID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	h := hex.EncodeToString(b[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+func principalARN(r *http.Request) string {
+	if p, ok := r.Context().Value(principalKey{}).(store.Principal); ok {
+		return p.ARN
+	}
+	return ""
+}
+
+// decode reads the body (bounded) and decodes + validates it into req.
+func decode(r *http.Request, req agentcore.Validator) error {
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return errValidation(fmt.Sprintf("request body exceeds %d bytes", maxBody))
+		}
+		return errValidation("cannot read request body")
+	}
+	return agentcore.DecodeRequest(body, req)
+}
+
+// writeJSON writes v with the operation's success status.
+func writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode response: %w", err)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Amzn-Requestid", requestID(r))
+	w.WriteHeader(status)
+	_, err = w.Write(data)
+	if err != nil {
+		return nil // the client went away; nothing left to tell it
+	}
+	return nil
+}
+
+// afterWrite runs the AfterWrite hook.
+func (a *api) afterWrite(ctx context.Context) {
+	if a.AfterWrite != nil {
+		a.AfterWrite(ctx)
+	}
+}

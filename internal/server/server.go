@@ -1,0 +1,163 @@
+// Package server wires toolgate together: it builds every component from the
+// bootstrap config, owns the two listeners (data plane for agents, control
+// plane for operators), writes addresses.json once both accept connections,
+// and shuts everything down gracefully.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/toolgate/toolgate/internal/authn"
+	"github.com/toolgate/toolgate/internal/catalog"
+	"github.com/toolgate/toolgate/internal/config"
+	"github.com/toolgate/toolgate/internal/controlplane"
+	"github.com/toolgate/toolgate/internal/dataplane"
+	"github.com/toolgate/toolgate/internal/egress"
+	"github.com/toolgate/toolgate/internal/iam"
+	"github.com/toolgate/toolgate/internal/store/sqlstore"
+	"github.com/toolgate/toolgate/internal/vault"
+)
+
+// Version is the toolgate version reported to MCP clients; set by the CLI.
+var Version = "dev"
+
+// Addresses is the content of <data-dir>/addresses.json.
+type Addresses struct {
+	Data    string `json:"data"`
+	Control string `json:"control"`
+}
+
+// Run serves until ctx is cancelled. Progress and first-start credentials go
+// to out; logs go to log.
+func Run(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger) error {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	root, created, err := vault.LoadOrCreateKeyFile(cfg.VaultKeyFile)
+	if err != nil {
+		return fmt.Errorf("vault key: %w", err)
+	}
+	if created {
+		log.Info("generated the token vault root key", "path", cfg.VaultKeyFile)
+	}
+	v, err := vault.New(vault.KeyFromRoot(root))
+	if err != nil {
+		return err
+	}
+	st, err := sqlstore.Open(ctx, cfg.Store)
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	defer st.Close()
+
+	keys := &iam.Keyring{Store: st, Vault: v}
+	inst, err := bootstrap(ctx, st, keys, cfg.DataDir, out)
+	if err != nil {
+		return err
+	}
+
+	dataLn, err := net.Listen("tcp", cfg.DataListen)
+	if err != nil {
+		return fmt.Errorf("data plane listener: %w", err)
+	}
+	defer dataLn.Close()
+	controlLn, err := net.Listen("tcp", cfg.ControlListen)
+	if err != nil {
+		return fmt.Errorf("control plane listener: %w", err)
+	}
+	defer controlLn.Close()
+	dataURL := cfg.PublicDataURL
+	if dataURL == "" {
+		dataURL = "http://" + dataLn.Addr().String()
+	}
+
+	httpClient := egress.NewClient(egress.Options{
+		Policy:           egress.Policy{DenyPrivate: cfg.Egress.DenyPrivate, AllowLinkLocal: cfg.Egress.AllowLinkLocal},
+		Timeout:          time.Duration(cfg.Egress.TimeoutSeconds) * time.Second,
+		MaxResponseBytes: cfg.Egress.MaxResponseBytes,
+	})
+	builder := catalog.NewBuilder(catalog.BuildEnv{
+		Store: st, Vault: v, HTTPClient: httpClient, Logger: log,
+	})
+	cat := catalog.NewManager(st, builder, log, 0)
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if err := cat.Run(runCtx); err != nil {
+		return fmt.Errorf("build catalog: %w", err)
+	}
+
+	dp := dataplane.New(dataplane.Options{
+		Logger:         log,
+		AllowedOrigins: cfg.AllowedOrigins,
+		Authorizer:     authn.NewAuthorizer(dataURL),
+		Implementation: &mcp.Implementation{Name: "toolgate", Version: Version},
+	})
+	cat.Subscribe(dp.Apply)
+
+	cp := controlplane.New(controlplane.Options{
+		Store:     st,
+		Vault:     v,
+		Keys:      keys,
+		Region:    cfg.Region,
+		AccountID: inst.AccountID,
+		DataURL:   dataURL,
+		Logger:    log,
+		// Writes become visible to the data plane before the response is
+		// sent, so "create target, then list tools" never races.
+		AfterWrite: func(ctx context.Context) { _ = cat.Refresh(ctx, false) },
+	})
+
+	servers := []*http.Server{
+		{Handler: dp.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)},
+		{Handler: cp, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)},
+	}
+	errc := make(chan error, 2)
+	for i, ln := range []net.Listener{dataLn, controlLn} {
+		go func() {
+			if err := servers[i].Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- err
+			}
+		}()
+	}
+	addrs := Addresses{Data: dataLn.Addr().String(), Control: controlLn.Addr().String()}
+	if err := writeAddresses(cfg.DataDir, addrs); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "toolgate %s serving\n  data plane (MCP):    %s\n  control plane (AWS): http://%s\n  data directory:      %s\n", Version, dataURL, addrs.Control, cfg.DataDir)
+	log.Info("serving", "data", addrs.Data, "control", addrs.Control, "account", inst.AccountID, "region", cfg.Region)
+
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+		log.Error("listener failed", "err", err)
+	}
+	shutdownCtx, stop := context.WithTimeout(context.Background(), 10*time.Second)
+	defer stop()
+	for _, s := range servers {
+		s.Shutdown(shutdownCtx)
+	}
+	os.Remove(filepath.Join(cfg.DataDir, "addresses.json"))
+	return err
+}
+
+// writeAddresses publishes the listener addresses atomically, so a reader
+// never sees a partial file.
+func writeAddresses(dir string, a Addresses) error {
+	data, _ := json.MarshalIndent(a, "", "  ")
+	tmp := filepath.Join(dir, ".addresses.json.tmp")
+	if err := os.WriteFile(tmp, append(data, '\n'), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(dir, "addresses.json"))
+}
