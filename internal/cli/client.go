@@ -64,6 +64,19 @@ func (c *connFlags) client(ctx context.Context) (*bedrockagentcorecontrol.Client
 	}), nil
 }
 
+// run calls one control-plane operation and prints its output.
+func (c *connFlags) run(cmd *cobra.Command, call func(context.Context, *bedrockagentcorecontrol.Client) (any, error)) error {
+	client, err := c.client(cmd.Context())
+	if err != nil {
+		return err
+	}
+	out, err := call(cmd.Context(), client)
+	if err != nil {
+		return err
+	}
+	return printJSON(cmd.OutOrStdout(), out)
+}
+
 func fileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 
@@ -73,29 +74,17 @@ func newGatewayCmd() *cobra.Command {
 	get := &cobra.Command{
 		Use: "get GATEWAY_ID", Short: "Show a gateway", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := conn.client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			out, err := c.GetGateway(cmd.Context(), &bedrockagentcorecontrol.GetGatewayInput{GatewayIdentifier: aws.String(args[0])})
-			if err != nil {
-				return err
-			}
-			return printJSON(cmd.OutOrStdout(), out)
+			return conn.run(cmd, func(ctx context.Context, c *bedrockagentcorecontrol.Client) (any, error) {
+				return c.GetGateway(ctx, &bedrockagentcorecontrol.GetGatewayInput{GatewayIdentifier: aws.String(args[0])})
+			})
 		},
 	}
 	del := &cobra.Command{
 		Use: "delete GATEWAY_ID", Short: "Delete a gateway (its targets first)", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := conn.client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			out, err := c.DeleteGateway(cmd.Context(), &bedrockagentcorecontrol.DeleteGatewayInput{GatewayIdentifier: aws.String(args[0])})
-			if err != nil {
-				return err
-			}
-			return printJSON(cmd.OutOrStdout(), out)
+			return conn.run(cmd, func(ctx context.Context, c *bedrockagentcorecontrol.Client) (any, error) {
+				return c.DeleteGateway(ctx, &bedrockagentcorecontrol.DeleteGatewayInput{GatewayIdentifier: aws.String(args[0])})
+			})
 		},
 	}
 	cmd.AddCommand(create, list, get, del)
@@ -188,29 +177,17 @@ func newTargetCmd() *cobra.Command {
 	get := &cobra.Command{
 		Use: "get TARGET_ID", Short: "Show a target", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := conn.client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			out, err := c.GetGatewayTarget(cmd.Context(), &bedrockagentcorecontrol.GetGatewayTargetInput{GatewayIdentifier: aws.String(gateway), TargetId: aws.String(args[0])})
-			if err != nil {
-				return err
-			}
-			return printJSON(cmd.OutOrStdout(), out)
+			return conn.run(cmd, func(ctx context.Context, c *bedrockagentcorecontrol.Client) (any, error) {
+				return c.GetGatewayTarget(ctx, &bedrockagentcorecontrol.GetGatewayTargetInput{GatewayIdentifier: aws.String(gateway), TargetId: aws.String(args[0])})
+			})
 		},
 	}
 	del := &cobra.Command{
 		Use: "delete TARGET_ID", Short: "Delete a target", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := conn.client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			out, err := c.DeleteGatewayTarget(cmd.Context(), &bedrockagentcorecontrol.DeleteGatewayTargetInput{GatewayIdentifier: aws.String(gateway), TargetId: aws.String(args[0])})
-			if err != nil {
-				return err
-			}
-			return printJSON(cmd.OutOrStdout(), out)
+			return conn.run(cmd, func(ctx context.Context, c *bedrockagentcorecontrol.Client) (any, error) {
+				return c.DeleteGatewayTarget(ctx, &bedrockagentcorecontrol.DeleteGatewayTargetInput{GatewayIdentifier: aws.String(gateway), TargetId: aws.String(args[0])})
+			})
 		},
 	}
 	cmd.AddCommand(create, list, get, del)

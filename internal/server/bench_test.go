@@ -6,13 +6,10 @@ import (
 	"io"
 	"net/http"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
-	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -28,33 +25,7 @@ func BenchmarkToolCall(b *testing.B) {
 	ctx := context.Background()
 	tg := start(b, b.TempDir())
 	up, _ := upstream(b)
-	prov, err := tg.control.CreateApiKeyCredentialProvider(ctx, &bedrockagentcorecontrol.CreateApiKeyCredentialProviderInput{
-		Name: aws.String("k"), ApiKey: aws.String(secretMarker),
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	gw, err := tg.control.CreateGateway(ctx, &bedrockagentcorecontrol.CreateGatewayInput{
-		Name: aws.String("bench"), RoleArn: aws.String("arn:aws:iam::123456789012:role/gw"), AuthorizerType: types.AuthorizerTypeNone,
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	_, err = tg.control.CreateGatewayTarget(ctx, &bedrockagentcorecontrol.CreateGatewayTargetInput{
-		GatewayIdentifier: gw.GatewayId, Name: aws.String("weather"),
-		TargetConfiguration: &types.TargetConfigurationMemberMcp{Value: &types.McpTargetConfigurationMemberOpenApiSchema{
-			Value: &types.ApiSchemaConfigurationMemberInlinePayload{Value: weatherSpec(b, strings.TrimPrefix(up.URL, "http://"))},
-		}},
-		CredentialProviderConfigurations: []types.CredentialProviderConfiguration{{
-			CredentialProviderType: types.CredentialProviderTypeApiKey,
-			CredentialProvider: &types.CredentialProviderMemberApiKeyCredentialProvider{Value: types.GatewayApiKeyCredentialProvider{
-				ProviderArn: prov.CredentialProviderArn, CredentialParameterName: aws.String("X-Api-Key"),
-			}},
-		}},
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
+	gw := weatherGateway(b, tg, "bench", up.URL)
 
 	for _, version := range []string{"2025-11-25", "2026-07-28"} {
 		b.Run(version, func(b *testing.B) {

@@ -12,8 +12,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
-	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
 )
 
 // inspector returns the MCP Inspector CLI that .ci/run installs from npm
@@ -39,33 +37,7 @@ func TestMCPInspectorListsAndCallsTools(t *testing.T) {
 	ctx := context.Background()
 	tg := start(t, t.TempDir())
 	up, _ := upstream(t)
-	prov, err := tg.control.CreateApiKeyCredentialProvider(ctx, &bedrockagentcorecontrol.CreateApiKeyCredentialProviderInput{
-		Name: aws.String("k"), ApiKey: aws.String(secretMarker),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw, err := tg.control.CreateGateway(ctx, &bedrockagentcorecontrol.CreateGatewayInput{
-		Name: aws.String("inspected"), RoleArn: aws.String("arn:aws:iam::123456789012:role/gw"), AuthorizerType: types.AuthorizerTypeNone,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = tg.control.CreateGatewayTarget(ctx, &bedrockagentcorecontrol.CreateGatewayTargetInput{
-		GatewayIdentifier: gw.GatewayId, Name: aws.String("weather"),
-		TargetConfiguration: &types.TargetConfigurationMemberMcp{Value: &types.McpTargetConfigurationMemberOpenApiSchema{
-			Value: &types.ApiSchemaConfigurationMemberInlinePayload{Value: weatherSpec(t, strings.TrimPrefix(up.URL, "http://"))},
-		}},
-		CredentialProviderConfigurations: []types.CredentialProviderConfiguration{{
-			CredentialProviderType: types.CredentialProviderTypeApiKey,
-			CredentialProvider: &types.CredentialProviderMemberApiKeyCredentialProvider{Value: types.GatewayApiKeyCredentialProvider{
-				ProviderArn: prov.CredentialProviderArn, CredentialParameterName: aws.String("X-Api-Key"),
-			}},
-		}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	gw := weatherGateway(t, tg, "inspected", up.URL)
 	run := func(args ...string) map[string]any {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(ctx, 60*time.Second)

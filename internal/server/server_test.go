@@ -156,6 +156,41 @@ func weatherSpec(t testing.TB, host string) string {
 	return strings.ReplaceAll(string(b), "UPSTREAM_HOST", host)
 }
 
+// weatherGateway creates an API-key provider holding secretMarker, a NONE
+// gateway and the weather OpenAPI target that injects the key as X-Api-Key.
+func weatherGateway(t testing.TB, tg *instance, name, upstreamURL string) *bedrockagentcorecontrol.CreateGatewayOutput {
+	t.Helper()
+	ctx := context.Background()
+	prov, err := tg.control.CreateApiKeyCredentialProvider(ctx, &bedrockagentcorecontrol.CreateApiKeyCredentialProviderInput{
+		Name: aws.String(name + "-key"), ApiKey: aws.String(secretMarker),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw, err := tg.control.CreateGateway(ctx, &bedrockagentcorecontrol.CreateGatewayInput{
+		Name: aws.String(name), RoleArn: aws.String("arn:aws:iam::123456789012:role/gw"), AuthorizerType: types.AuthorizerTypeNone,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = tg.control.CreateGatewayTarget(ctx, &bedrockagentcorecontrol.CreateGatewayTargetInput{
+		GatewayIdentifier: gw.GatewayId, Name: aws.String("weather"),
+		TargetConfiguration: &types.TargetConfigurationMemberMcp{Value: &types.McpTargetConfigurationMemberOpenApiSchema{
+			Value: &types.ApiSchemaConfigurationMemberInlinePayload{Value: weatherSpec(t, strings.TrimPrefix(upstreamURL, "http://"))},
+		}},
+		CredentialProviderConfigurations: []types.CredentialProviderConfiguration{{
+			CredentialProviderType: types.CredentialProviderTypeApiKey,
+			CredentialProvider: &types.CredentialProviderMemberApiKeyCredentialProvider{Value: types.GatewayApiKeyCredentialProvider{
+				ProviderArn: prov.CredentialProviderArn, CredentialParameterName: aws.String("X-Api-Key"),
+			}},
+		}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return gw
+}
+
 func mcpSession(t testing.TB, url, version string, opts *mcp.ClientOptions) *mcp.ClientSession {
 	t.Helper()
 	c := mcp.NewClient(&mcp.Implementation{Name: "e2e", Version: "1"}, opts)
