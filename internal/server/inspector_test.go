@@ -3,10 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -14,26 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
-// inspector returns the MCP Inspector CLI that .ci/run installs from npm
-// (an MCP client independent of go-sdk). Without it the test is skipped,
-// unless TOOLGATE_REQUIRE_NPM=1 (set by .ci/run) makes that a failure.
-func inspector(t *testing.T) string {
-	if p := os.Getenv("TOOLGATE_INSPECTOR"); p != "" {
-		return p
-	}
-	_, file, _, _ := runtime.Caller(0)
-	p := filepath.Join(filepath.Dir(file), "..", "..", ".ci", "npm", "node_modules", ".bin", "mcp-inspector")
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("TOOLGATE_REQUIRE_NPM") == "1" {
-			t.Fatalf("MCP Inspector not installed at %s (run .ci/run)", p)
-		}
-		t.Skipf("MCP Inspector not installed at %s; .ci/run installs it", p)
-	}
-	return p
-}
-
 func TestMCPInspectorListsAndCallsTools(t *testing.T) {
-	bin := inspector(t)
+	bin := npmBin(t, "mcp-inspector")
 	ctx := context.Background()
 	tg := start(t, t.TempDir())
 	up, _ := upstream(t)
