@@ -2,6 +2,8 @@ package catalog
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -41,7 +43,7 @@ type compiled struct {
 // while neither their configuration nor their credentials changed.
 func NewBuilder(env BuildEnv) Builder {
 	var mu sync.Mutex
-	cache := map[string]compiled{} // by target id
+	cache := map[string]compiled{} // by gatewayID/targetID (ids are unique per gateway only)
 	return func(ctx context.Context, _ *Snapshot) (*Snapshot, error) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -71,12 +73,13 @@ func NewBuilder(env BuildEnv) Builder {
 				return nil, fmt.Errorf("list targets of %s: %w", g.ID, err)
 			}
 			for _, t := range targets {
-				c, err := compileTarget(ctx, env, t, cache[t.ID])
+				key := g.ID + "/" + t.ID
+				c, err := compileTarget(ctx, env, t, cache[key])
 				if err != nil {
 					env.Logger.Error("target cannot be opened; its tools are not served", "gateway", g.ID, "target", t.ID, "err", err)
 					continue
 				}
-				nextCache[t.ID] = c
+				nextCache[key] = c
 				gw.Tools = append(gw.Tools, c.tools...)
 			}
 			snap.Gateways[g.ID] = Finish(gw)
@@ -154,7 +157,8 @@ func resolveCredentials(ctx context.Context, env BuildEnv, cpcs []agentcore.Cred
 	p, err := env.Store.GetAPIKeyProvider(ctx, name)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return failing(fmt.Errorf("API-key credential provider %q no longer exists", name)), "missing:" + name
+			env.Logger.Warn("target references a missing API-key credential provider; its calls will fail", "provider", name)
+			return failing(fmt.Errorf("API-key credential provider %q does not exist", name)), "missing:" + name
 		}
 		return failing(fmt.Errorf("API-key credential provider %q could not be read", name)), "error:" + name
 	}
@@ -170,7 +174,11 @@ func resolveCredentials(ctx context.Context, env BuildEnv, cpcs []agentcore.Cred
 	if err != nil {
 		return failing(fmt.Errorf("API-key credential provider %q: %w", name, err)), "invalid:" + name
 	}
-	return inj, name + "@" + strconv.FormatInt(p.Version, 10)
+	// The fingerprint must change whenever the key may have: a provider
+	// deleted and re-created under the same name restarts at Version 1, but
+	// every seal draws a fresh nonce, so the sealed bytes always differ.
+	sum := sha256.Sum256(p.SealedKey)
+	return inj, name + "@" + strconv.FormatInt(p.Version, 10) + ":" + hex.EncodeToString(sum[:8])
 }
 
 func failing(err error) cred.Injector {

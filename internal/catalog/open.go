@@ -1,8 +1,6 @@
 package catalog
 
 import (
-	"fmt"
-
 	"github.com/toolgate/toolgate/internal/agentcore"
 	"github.com/toolgate/toolgate/internal/target"
 	"github.com/toolgate/toolgate/internal/target/openapi"
@@ -33,8 +31,11 @@ func OpenTarget(cfg *agentcore.TargetConfiguration, env target.Env) (target.Targ
 	switch {
 	case m.OpenAPISchema != nil:
 		s := m.OpenAPISchema
-		if s.InlinePayload == nil {
+		if s.S3 != nil {
 			return nil, nil, &FieldError{base + ".mcp.openApiSchema.s3", "S3 schemas are not supported by this toolgate release; pass the document as inlinePayload"}
+		}
+		if s.InlinePayload == nil {
+			return nil, nil, &FieldError{base + ".mcp.openApiSchema", "needs inlinePayload"}
 		}
 		spec, warnings, err := openapi.Convert([]byte(*s.InlinePayload))
 		if err != nil {
@@ -52,5 +53,5 @@ func OpenTarget(cfg *agentcore.TargetConfiguration, env target.Env) (target.Targ
 	case m.Connector != nil:
 		return nil, nil, &FieldError{base + ".mcp.connector", "connector targets are not supported by this toolgate release yet"}
 	}
-	return nil, nil, fmt.Errorf("%s.mcp: empty union", base)
+	return nil, nil, &FieldError{base + ".mcp", "must set one target kind (openApiSchema in this release)"}
 }

@@ -8,10 +8,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
+	"syscall"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
+	"github.com/aws/smithy-go/logging"
 	"github.com/spf13/cobra"
 	"github.com/toolgate/toolgate/internal/config"
 	"github.com/toolgate/toolgate/internal/server"
@@ -35,10 +38,12 @@ func (c *connFlags) register(cmd *cobra.Command) {
 	f.StringVar(&c.region, "region", config.DefaultRegion, "region to sign for")
 }
 
-// client returns an AgentCore control client pointed at toolgate.
-func (c *connFlags) client(ctx context.Context) (*bedrockagentcorecontrol.Client, error) {
+// client returns an AgentCore control client pointed at toolgate. SDK
+// warnings go to stderr, the command's error stream.
+func (c *connFlags) client(ctx context.Context, stderr io.Writer) (*bedrockagentcorecontrol.Client, error) {
 	endpoint := c.endpoint
-	if endpoint == "" {
+	fromFile := endpoint == ""
+	if fromFile {
 		data, err := os.ReadFile(filepath.Join(c.dataDir, "addresses.json"))
 		if err != nil {
 			return nil, fmt.Errorf("no --endpoint and no running toolgate found in %s (%v); start `toolgate serve` or pass --endpoint", c.dataDir, err)
@@ -49,7 +54,7 @@ func (c *connFlags) client(ctx context.Context) (*bedrockagentcorecontrol.Client
 		}
 		endpoint = "http://" + a.Control
 	}
-	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(c.region)}
+	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(c.region), awsconfig.WithLogger(logging.NewStandardLogger(stderr))}
 	if c.profile != "" {
 		opts = append(opts, awsconfig.WithSharedConfigProfile(c.profile))
 	} else if creds := filepath.Join(c.dataDir, "credentials"); fileExists(creds) {
@@ -61,20 +66,34 @@ func (c *connFlags) client(ctx context.Context) (*bedrockagentcorecontrol.Client
 	}
 	return bedrockagentcorecontrol.NewFromConfig(cfg, func(o *bedrockagentcorecontrol.Options) {
 		o.BaseEndpoint = aws.String(endpoint)
+		if fromFile {
+			// A local server either answers or is gone: do not spend seconds
+			// retrying a refused connection to a stale addresses.json.
+			o.RetryMaxAttempts = 1
+		}
 	}), nil
 }
 
 // run calls one control-plane operation and prints its output.
 func (c *connFlags) run(cmd *cobra.Command, call func(context.Context, *bedrockagentcorecontrol.Client) (any, error)) error {
-	client, err := c.client(cmd.Context())
+	client, err := c.client(cmd.Context(), cmd.ErrOrStderr())
 	if err != nil {
 		return err
 	}
 	out, err := call(cmd.Context(), client)
 	if err != nil {
-		return err
+		return c.explain(err)
 	}
 	return printJSON(cmd.OutOrStdout(), out)
+}
+
+// explain adds a hint to a connection failure against the address found
+// in the data directory: the usual cause is a toolgate that has stopped.
+func (c *connFlags) explain(err error) error {
+	if c.endpoint == "" && errors.Is(err, syscall.ECONNREFUSED) {
+		return fmt.Errorf("%w\n(the address comes from %s; is `toolgate serve --data-dir %s` still running?)", err, filepath.Join(c.dataDir, "addresses.json"), c.dataDir)
+	}
+	return err
 }
 
 func fileExists(p string) bool {
@@ -89,6 +108,9 @@ func printJSON(w io.Writer, v any) error {
 	raw, err := json.Marshal(v)
 	if err != nil {
 		return err
+	}
+	if string(raw) == "null" && reflect.ValueOf(v).Kind() == reflect.Slice {
+		raw = []byte("[]") // an empty list is [], not null
 	}
 	var tree any
 	if err := json.Unmarshal(raw, &tree); err != nil {
@@ -136,11 +158,17 @@ func readSecret(file, env string, stdin io.Reader) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		return trimNewline(string(b)), nil
+		if s := trimNewline(string(b)); s != "" {
+			return s, nil
+		}
+		return "", fmt.Errorf("%s is empty: it must hold the API key", file)
 	case env != "":
 		v, ok := os.LookupEnv(env)
 		if !ok {
 			return "", fmt.Errorf("environment variable %s is not set", env)
+		}
+		if v == "" {
+			return "", fmt.Errorf("environment variable %s is empty: it must hold the API key", env)
 		}
 		return v, nil
 	default:

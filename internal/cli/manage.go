@@ -24,7 +24,7 @@ func newGatewayCmd() *cobra.Command {
 	create := &cobra.Command{
 		Use: "create", Short: "Create a gateway", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := conn.client(cmd.Context())
+			c, err := conn.client(cmd.Context(), cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
@@ -55,11 +55,11 @@ func newGatewayCmd() *cobra.Command {
 	list := &cobra.Command{
 		Use: "list", Short: "List gateways", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := conn.client(cmd.Context())
+			c, err := conn.client(cmd.Context(), cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
-			var items []types.GatewaySummary
+			items := []types.GatewaySummary{}
 			p := bedrockagentcorecontrol.NewListGatewaysPaginator(c, &bedrockagentcorecontrol.ListGatewaysInput{})
 			for p.HasMorePages() {
 				page, err := p.NextPage(cmd.Context())
@@ -103,7 +103,7 @@ func newTargetCmd() *cobra.Command {
 	create := &cobra.Command{
 		Use: "create", Short: "Add an OpenAPI target to a gateway", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := conn.client(cmd.Context())
+			c, err := conn.client(cmd.Context(), cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
@@ -158,11 +158,11 @@ func newTargetCmd() *cobra.Command {
 	list := &cobra.Command{
 		Use: "list", Short: "List a gateway's targets", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := conn.client(cmd.Context())
+			c, err := conn.client(cmd.Context(), cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
-			var items []types.TargetSummary
+			items := []types.TargetSummary{}
 			p := bedrockagentcorecontrol.NewListGatewayTargetsPaginator(c, &bedrockagentcorecontrol.ListGatewayTargetsInput{GatewayIdentifier: aws.String(gateway)})
 			for p.HasMorePages() {
 				page, err := p.NextPage(cmd.Context())
@@ -209,7 +209,7 @@ func newCredentialProviderCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c, err := conn.client(cmd.Context())
+			c, err := conn.client(cmd.Context(), cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
@@ -230,11 +230,11 @@ func newCredentialProviderCmd() *cobra.Command {
 	list := &cobra.Command{
 		Use: "list", Short: "List API-key credential providers", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := conn.client(cmd.Context())
+			c, err := conn.client(cmd.Context(), cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
-			var items []types.ApiKeyCredentialProviderItem
+			items := []types.ApiKeyCredentialProviderItem{}
 			p := bedrockagentcorecontrol.NewListApiKeyCredentialProvidersPaginator(c, &bedrockagentcorecontrol.ListApiKeyCredentialProvidersInput{})
 			for p.HasMorePages() {
 				page, err := p.NextPage(cmd.Context())
@@ -249,7 +249,7 @@ func newCredentialProviderCmd() *cobra.Command {
 	del := &cobra.Command{
 		Use: "delete NAME", Short: "Delete an API-key credential provider", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := conn.client(cmd.Context())
+			c, err := conn.client(cmd.Context(), cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}

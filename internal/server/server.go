@@ -44,6 +44,19 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("create data directory: %w", err)
 	}
+	// Bind first: a busy port must fail the start before anything (such as
+	// the one-time printing of root credentials) has happened.
+	dataLn, err := net.Listen("tcp", cfg.DataListen)
+	if err != nil {
+		return fmt.Errorf("data plane listener: %w", err)
+	}
+	defer dataLn.Close()
+	controlLn, err := net.Listen("tcp", cfg.ControlListen)
+	if err != nil {
+		return fmt.Errorf("control plane listener: %w", err)
+	}
+	defer controlLn.Close()
+
 	root, created, err := vault.LoadOrCreateKeyFile(cfg.VaultKeyFile)
 	if err != nil {
 		return fmt.Errorf("vault key: %w", err)
@@ -67,16 +80,6 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 		return err
 	}
 
-	dataLn, err := net.Listen("tcp", cfg.DataListen)
-	if err != nil {
-		return fmt.Errorf("data plane listener: %w", err)
-	}
-	defer dataLn.Close()
-	controlLn, err := net.Listen("tcp", cfg.ControlListen)
-	if err != nil {
-		return fmt.Errorf("control plane listener: %w", err)
-	}
-	defer controlLn.Close()
 	dataURL := cfg.PublicDataURL
 	if dataURL == "" {
 		dataURL = "http://" + dataLn.Addr().String()
@@ -118,9 +121,15 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 		AfterWrite: func(ctx context.Context) { _ = cat.Refresh(ctx, false) },
 	})
 
+	// Request contexts derive from reqCtx, cancelled when shutdown begins, so
+	// long-lived MCP streams (GET event streams, subscriptions) end at once
+	// instead of holding Shutdown until its timeout.
+	reqCtx, cancelRequests := context.WithCancel(context.Background())
+	defer cancelRequests()
+	base := func(net.Listener) context.Context { return reqCtx }
 	servers := []*http.Server{
-		{Handler: dp.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)},
-		{Handler: cp, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)},
+		{Handler: dp.Handler(), BaseContext: base, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)},
+		{Handler: cp, BaseContext: base, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)},
 	}
 	errc := make(chan error, 2)
 	for i, ln := range []net.Listener{dataLn, controlLn} {
@@ -144,6 +153,7 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 	}
 	shutdownCtx, stop := context.WithTimeout(context.Background(), 10*time.Second)
 	defer stop()
+	cancelRequests()
 	for _, s := range servers {
 		s.Shutdown(shutdownCtx)
 	}
