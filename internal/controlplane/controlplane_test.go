@@ -385,3 +385,39 @@ func TestUnsupportedOperation(t *testing.T) {
 		t.Fatalf("CreatePolicyEngine: %v", err)
 	}
 }
+
+func TestCreateTargetIdempotency(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	gw := createGateway(t, f, "idem")
+	in := &bedrockagentcorecontrol.CreateGatewayTargetInput{
+		GatewayIdentifier: gw.GatewayId, Name: aws.String("pets"), ClientToken: aws.String("0b7c4c1e-9a59-4c1e-9a59-3f3c2d5e8f10"),
+		TargetConfiguration: &types.TargetConfigurationMemberMcp{Value: &types.McpTargetConfigurationMemberOpenApiSchema{
+			Value: &types.ApiSchemaConfigurationMemberInlinePayload{Value: petstore},
+		}},
+	}
+	first, err := f.sdk.CreateGatewayTarget(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := f.sdk.CreateGatewayTarget(ctx, in)
+	if err != nil || *again.TargetId != *first.TargetId {
+		t.Fatalf("replay: %v %+v", err, again)
+	}
+	in.Description = aws.String("changed")
+	_, err = f.sdk.CreateGatewayTarget(ctx, in)
+	var ve *types.ValidationException
+	if !errors.As(err, &ve) || ve.Reason != types.ValidationExceptionReasonIdempotentParameterMismatchException {
+		t.Fatalf("mismatched replay: %v", err)
+	}
+	// The same token is independent per gateway.
+	other := createGateway(t, f, "idem2")
+	in.GatewayIdentifier, in.Description = other.GatewayId, nil
+	if _, err := f.sdk.CreateGatewayTarget(ctx, in); err != nil {
+		t.Fatalf("same token in another gateway: %v", err)
+	}
+	list, err := f.sdk.ListGatewayTargets(ctx, &bedrockagentcorecontrol.ListGatewayTargetsInput{GatewayIdentifier: gw.GatewayId})
+	if err != nil || len(list.Items) != 1 {
+		t.Fatalf("targets after replays: %v %d", err, len(list.Items))
+	}
+}
