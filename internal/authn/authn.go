@@ -1,45 +1,144 @@
 // Package authn authenticates inbound data-plane requests per gateway
-// authorizer. This release implements NONE; CUSTOM_JWT and
-// AUTHENTICATE_ONLY (issue 3) and AWS_IAM (issue 5) fail closed with the
-// challenge a client expects, so a gateway configured for them is never open.
+// authorizer: CUSTOM_JWT and AUTHENTICATE_ONLY verify bearer tokens (through
+// a TokenVerifier compiled into the catalog), NONE lets requests through, and
+// AWS_IAM fails closed until SigV4 on the data plane arrives (issue 5).
+// Every HTTP request is checked; sessions are not authentication.
 package authn
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
-
-	"github.com/toolgate/toolgate/internal/catalog"
+	"strings"
 )
+
+// Refusal is why a verifier rejected a token.
+type Refusal struct {
+	// Status is 401 (invalid or unverifiable token) or 403 (valid token
+	// without a required scope).
+	Status int
+	// Code is the RFC 6750 error code: invalid_token or insufficient_scope.
+	Code string
+	// Description is safe to send to the caller: it names the failed check
+	// but never a claim value.
+	Description string
+	// Diagnosis names the failed check precisely, with the fix, for the log
+	// and audit trail; it may contain sub and client_id but no other claims.
+	Diagnosis string
+	// Scopes are the scopes to advertise in the challenge.
+	Scopes []string
+}
+
+func (r *Refusal) Error() string { return r.Diagnosis }
+
+// TokenVerifier verifies bearer tokens for one gateway's configuration.
+type TokenVerifier interface {
+	Verify(ctx context.Context, token string) (*Principal, *Refusal)
+	// Scopes are the scopes advertised in challenges and the protected
+	// resource metadata (allowedScopes through advertisedScopeMapping).
+	Scopes() []string
+	// AuthorizationServers are the issuers clients obtain tokens from.
+	AuthorizationServers(ctx context.Context) []string
+}
 
 // Authorizer implements dataplane.Authorizer.
 type Authorizer struct {
 	dataURL string
+	log     *slog.Logger
 }
 
 // NewAuthorizer returns an Authorizer; dataURL is the public data-plane base
 // URL used in resource_metadata challenges.
-func NewAuthorizer(dataURL string) *Authorizer { return &Authorizer{dataURL: dataURL} }
+func NewAuthorizer(dataURL string, log *slog.Logger) *Authorizer {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Authorizer{dataURL: strings.TrimSuffix(dataURL, "/"), log: log}
+}
 
 // ErrNotImplemented is logged when a gateway uses an authorizer this
 // release cannot evaluate; the request is refused.
 var ErrNotImplemented = errors.New("authorizer not implemented in this release; request refused")
 
-// Authorize lets a request through (nil) or writes the refusal.
-func (a *Authorizer) Authorize(w http.ResponseWriter, r *http.Request, gw *catalog.Gateway) error {
-	switch gw.AuthorizerType {
+// ResourceURL is the canonical URL of a gateway's MCP endpoint, the
+// resource its tokens are for (RFC 8707, RFC 9728).
+func (a *Authorizer) ResourceURL(gatewayID string) string {
+	return a.dataURL + "/gateways/" + gatewayID + "/mcp"
+}
+
+// MetadataURL is where a gateway's protected resource metadata is served:
+// RFC 9728 §3.1 inserts the well-known segment between the host and the
+// resource's path, so a public URL with a path prefix keeps it after it.
+func (a *Authorizer) MetadataURL(gatewayID string) string {
+	origin, prefix := a.dataURL, ""
+	if i := strings.Index(a.dataURL, "://"); i >= 0 {
+		if j := strings.IndexByte(a.dataURL[i+3:], '/'); j >= 0 {
+			origin, prefix = a.dataURL[:i+3+j], a.dataURL[i+3+j:]
+		}
+	}
+	return origin + "/.well-known/oauth-protected-resource" + prefix + "/gateways/" + gatewayID + "/mcp"
+}
+
+// Authorize returns the request to serve (carrying the principal in its
+// context), or writes the refusal and returns an error for the log.
+// gatewayID and authorizerType identify the gateway; v is its compiled
+// token verifier (nil when its configuration could not be compiled).
+func (a *Authorizer) Authorize(w http.ResponseWriter, r *http.Request, gatewayID, authorizerType string, v TokenVerifier) (*http.Request, error) {
+	switch authorizerType {
 	case "NONE":
-		return nil
+		return r, nil
 	case "CUSTOM_JWT", "AUTHENTICATE_ONLY":
-		prm := fmt.Sprintf("%s/.well-known/oauth-protected-resource/gateways/%s/mcp", a.dataURL, gw.ID)
-		w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer error="invalid_token", error_description="this toolgate release cannot validate %s tokens yet", resource_metadata=%q`, gw.AuthorizerType, prm))
-		http.Error(w, "Unauthorized", http.StatusUnauthorized)
-		return fmt.Errorf("%s: %w", gw.AuthorizerType, ErrNotImplemented)
+		return a.bearer(w, r, gatewayID, v)
 	default: // AWS_IAM and anything unknown
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("X-Amzn-ErrorType", "AccessDeniedException")
 		w.WriteHeader(http.StatusForbidden)
-		fmt.Fprintf(w, `{"message":"gateway authorizer %s is not available in this toolgate release"}`+"\n", gw.AuthorizerType)
-		return fmt.Errorf("%s: %w", gw.AuthorizerType, ErrNotImplemented)
+		fmt.Fprintf(w, `{"message":"gateway authorizer %s is not available in this toolgate release"}`+"\n", authorizerType)
+		return nil, fmt.Errorf("%s: %w", authorizerType, ErrNotImplemented)
 	}
+}
+
+func (a *Authorizer) bearer(w http.ResponseWriter, r *http.Request, gatewayID string, v TokenVerifier) (*http.Request, error) {
+	prm := a.MetadataURL(gatewayID)
+	if v == nil {
+		// The configuration could not be compiled: fail closed.
+		refuse(w, http.StatusUnauthorized, Challenge("invalid_token", "the gateway cannot validate tokens right now", nil, prm))
+		return nil, errors.New("gateway has no usable token verifier")
+	}
+	token, err := BearerToken(r)
+	switch {
+	case errors.Is(err, ErrNoToken):
+		// No error code when no credentials were sent (RFC 6750 §3.1).
+		refuse(w, http.StatusUnauthorized, Challenge("", "", v.Scopes(), prm))
+		return nil, err
+	case err != nil:
+		refuse(w, http.StatusBadRequest, Challenge("invalid_request", err.Error(), v.Scopes(), prm))
+		return nil, err
+	}
+	p, refusal := v.Verify(r.Context(), token)
+	if refusal != nil {
+		scopes := refusal.Scopes
+		if len(scopes) == 0 {
+			scopes = v.Scopes()
+		}
+		refuse(w, refusal.Status, Challenge(refusal.Code, refusal.Description, scopes, prm))
+		return nil, refusal
+	}
+	return r.WithContext(WithPrincipal(r.Context(), p)), nil
+}
+
+func refuse(w http.ResponseWriter, status int, challenge string) {
+	w.Header().Set("WWW-Authenticate", challenge)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	code := "invalid_token"
+	switch status {
+	case http.StatusForbidden:
+		code = "insufficient_scope"
+	case http.StatusBadRequest:
+		code = "invalid_request"
+	}
+	fmt.Fprintf(w, `{"error":%q}`+"\n", code)
 }

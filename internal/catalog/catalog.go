@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"sort"
 
+	"github.com/toolgate/toolgate/internal/authn"
 	"github.com/toolgate/toolgate/internal/target"
 )
 
@@ -37,6 +38,10 @@ type Gateway struct {
 	Name           string
 	ARN            string
 	AuthorizerType string
+	// Verifier checks bearer tokens of CUSTOM_JWT and AUTHENTICATE_ONLY
+	// gateways; nil for other authorizers, or when the authorizer
+	// configuration could not be compiled (requests then fail closed).
+	Verifier authn.TokenVerifier
 	// SupportedVersions restricts MCP protocol versions; nil means every
 	// version the MCP SDK supports.
 	SupportedVersions []string

@@ -18,7 +18,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/toolgate/toolgate/internal/authn"
 	"github.com/toolgate/toolgate/internal/catalog"
 	"github.com/toolgate/toolgate/internal/target"
 )
@@ -33,20 +35,14 @@ const DefaultPageSize = 100
 // it only from a stateless handler.
 const statelessVersion = "2026-07-28"
 
-// Authorizer checks the inbound credentials of a request to a gateway. It
-// returns nil to let the request through, or writes the refusal itself
-// (status, WWW-Authenticate) and returns a non-nil error for the log.
-type Authorizer interface {
-	Authorize(w http.ResponseWriter, r *http.Request, gw *catalog.Gateway) error
-}
-
 // Options configure a Server.
 type Options struct {
 	Logger *slog.Logger
 	// AllowedOrigins are browser origins allowed besides same-origin ones.
 	AllowedOrigins []string
-	// Authorizer applies the gateway's authorizerType.
-	Authorizer Authorizer
+	// Authorizer applies the gateway's authorizerType; nil means one with
+	// a loopback base URL (tests).
+	Authorizer *authn.Authorizer
 	// Implementation is reported to clients in initialize.
 	Implementation *mcp.Implementation
 }
@@ -65,15 +61,21 @@ type Server struct {
 type gatewayServer struct {
 	gw        atomic.Pointer[catalog.Gateway]
 	server    *mcp.Server
-	stateful  *mcp.StreamableHTTPHandler
-	stateless *mcp.StreamableHTTPHandler
-	settings  string // catalog.Gateway.Server at build time
+	stateful  http.Handler
+	stateless http.Handler
+	// The same handlers behind handToSDK, for requests with a principal.
+	statefulAuthed  http.Handler
+	statelessAuthed http.Handler
+	settings        string // catalog.Gateway.Server at build time
 }
 
 // New returns a Server with no gateways; feed it snapshots with Apply.
 func New(o Options) *Server {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Authorizer == nil {
+		o.Authorizer = authn.NewAuthorizer("http://127.0.0.1", o.Logger)
 	}
 	if o.Implementation == nil {
 		o.Implementation = &mcp.Implementation{Name: "toolgate", Version: "dev"}
@@ -130,6 +132,7 @@ func (s *Server) newGatewayServer(gw *catalog.Gateway) *gatewayServer {
 	sdkLog := slog.New(demote{s.log.Handler()})
 	gs.stateful = mcp.NewStreamableHTTPHandler(get, &mcp.StreamableHTTPOptions{SessionTimeout: timeout, Logger: sdkLog})
 	gs.stateless = mcp.NewStreamableHTTPHandler(get, &mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true, Logger: sdkLog})
+	gs.statefulAuthed, gs.statelessAuthed = handToSDK(gs.stateful), handToSDK(gs.stateless)
 	return gs
 }
 
@@ -198,6 +201,7 @@ func (s *Server) Handler() http.Handler {
 		w.Write([]byte(`{"status":"ok"}`))
 	})
 	mux.HandleFunc("/gateways/{gatewayId}/mcp", s.serveMCP)
+	mux.HandleFunc("/.well-known/oauth-protected-resource/", s.serveMetadata)
 	return s.checkOrigin(mux)
 }
 
@@ -209,17 +213,38 @@ func (s *Server) serveMCP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	gw := gs.gw.Load()
-	if s.opts.Authorizer != nil {
-		if err := s.opts.Authorizer.Authorize(w, r, gw); err != nil {
-			s.log.Info("inbound request refused", "gateway", gw.ID, "authorizer", gw.AuthorizerType, "err", err, "remote", r.RemoteAddr)
-			return
-		}
-	}
-	if r.Header.Get("Mcp-Protocol-Version") >= statelessVersion {
-		gs.stateless.ServeHTTP(w, r)
+	authed, err := s.opts.Authorizer.Authorize(w, r, gw.ID, gw.AuthorizerType, gw.Verifier)
+	if err != nil {
+		// The diagnosis names the failed check; only sub/client_id ever
+		// appear in it, never other claims or the token.
+		s.log.Info("inbound request refused", "gateway", gw.ID, "authorizer", gw.AuthorizerType, "reason", err.Error(), "remote", r.RemoteAddr)
 		return
 	}
-	gs.stateful.ServeHTTP(w, r)
+	stateful, stateless := gs.stateful, gs.stateless
+	if authn.PrincipalFrom(authed.Context()) != nil {
+		stateful, stateless = gs.statefulAuthed, gs.statelessAuthed
+	}
+	if authed.Header.Get("Mcp-Protocol-Version") >= statelessVersion {
+		stateless.ServeHTTP(w, authed)
+		return
+	}
+	stateful.ServeHTTP(w, authed)
+}
+
+// handToSDK gives go-sdk the principal toolgate already verified. go-sdk
+// then binds each stateful session to its user (a session id replayed with
+// another user's token gets 403) and shows the caller to tool handlers as
+// req.Extra.TokenInfo. Its context key is private and set only by
+// auth.RequireBearerToken, so that middleware runs here with a verifier that
+// returns the verified principal instead of checking the token again.
+func handToSDK(next http.Handler) http.Handler {
+	return auth.RequireBearerToken(func(_ context.Context, _ string, r *http.Request) (*auth.TokenInfo, error) {
+		p := authn.PrincipalFrom(r.Context())
+		if p == nil {
+			return nil, auth.ErrInvalidToken
+		}
+		return &auth.TokenInfo{UserID: p.UserID(), Scopes: p.Scopes, Expiration: p.ExpiresAt}, nil
+	}, &auth.RequireBearerTokenOptions{AllowMissingExpiration: true})(next)
 }
 
 // checkOrigin refuses browser requests from foreign origins with 403 (MCP
@@ -229,7 +254,10 @@ func (s *Server) serveMCP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) checkOrigin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		origin := r.Header.Get("Origin")
-		if origin != "" && !s.originAllowed(origin, r.Host) {
+		// Discovery metadata is public and carries no credentials: browser
+		// clients of any origin must be able to read it.
+		public := strings.HasPrefix(r.URL.Path, "/.well-known/")
+		if origin != "" && !public && !s.originAllowed(origin, r.Host) {
 			s.log.Warn("refused cross-origin request", "origin", origin, "host", r.Host, "path", r.URL.Path)
 			writeJSONRPCError(w, http.StatusForbidden, -32000, "Forbidden: Origin "+origin+" is not allowed")
 			return

@@ -103,7 +103,7 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 	dp := dataplane.New(dataplane.Options{
 		Logger:         log,
 		AllowedOrigins: cfg.AllowedOrigins,
-		Authorizer:     authn.NewAuthorizer(dataURL),
+		Authorizer:     authn.NewAuthorizer(dataURL, log),
 		Implementation: &mcp.Implementation{Name: "toolgate", Version: Version},
 	})
 	cat.Subscribe(dp.Apply)
