@@ -14,6 +14,8 @@ import (
 
 	"github.com/toolgate/toolgate/internal/agentcore"
 	"github.com/toolgate/toolgate/internal/arn"
+	"github.com/toolgate/toolgate/internal/authn"
+	"github.com/toolgate/toolgate/internal/authn/jwtauth"
 	"github.com/toolgate/toolgate/internal/cred"
 	"github.com/toolgate/toolgate/internal/cred/apikey"
 	"github.com/toolgate/toolgate/internal/store"
@@ -27,6 +29,8 @@ type BuildEnv struct {
 	Vault      *vault.Vault
 	HTTPClient *http.Client
 	Logger     *slog.Logger
+	// KeySets caches the JWKS of CUSTOM_JWT gateways' identity providers.
+	KeySets *jwtauth.KeySets
 }
 
 // APIKeyAAD is the vault owner label of an API-key provider's key; the
@@ -44,6 +48,7 @@ type compiled struct {
 func NewBuilder(env BuildEnv) Builder {
 	var mu sync.Mutex
 	cache := map[string]compiled{} // by gatewayID/targetID (ids are unique per gateway only)
+	verifiers := map[string]verifierEntry{} // by gateway id
 	return func(ctx context.Context, _ *Snapshot) (*Snapshot, error) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -59,12 +64,14 @@ func NewBuilder(env BuildEnv) Builder {
 		}
 		snap := &Snapshot{Revision: rev, Gateways: make(map[string]*Gateway, len(gws))}
 		nextCache := map[string]compiled{}
+		nextVerifiers := map[string]verifierEntry{}
 		for _, g := range gws {
-			gw, err := compileGateway(g)
+			gw, cfg, err := compileGateway(g)
 			if err != nil {
 				env.Logger.Error("gateway configuration unreadable; not served", "gateway", g.ID, "err", err)
 				continue
 			}
+			gw.Verifier, nextVerifiers[g.ID] = compileVerifier(env, g.ID, cfg, verifiers[g.ID])
 			targets, err := listAll(func(p store.Page) ([]store.Target, string, error) { return env.Store.ListTargets(ctx, g.ID, p) })
 			if errors.Is(err, store.ErrNotFound) {
 				continue // deleted while we were building
@@ -84,15 +91,42 @@ func NewBuilder(env BuildEnv) Builder {
 			}
 			snap.Gateways[g.ID] = Finish(gw)
 		}
-		cache = nextCache
+		cache, verifiers = nextCache, nextVerifiers
 		return snap, nil
 	}
 }
 
-func compileGateway(g store.Gateway) (*Gateway, error) {
+// verifierEntry is a compiled token verifier and the configuration it was
+// compiled from; reusing it across builds keeps its verified-token cache.
+type verifierEntry struct {
+	key string
+	v   authn.TokenVerifier
+}
+
+func compileVerifier(env BuildEnv, gatewayID string, cfg *agentcore.UpdateGatewayRequest, prev verifierEntry) (authn.TokenVerifier, verifierEntry) {
+	raw, _ := json.Marshal(struct {
+		T agentcore.AuthorizerType
+		C *agentcore.AuthorizerConfiguration
+	}{cfg.AuthorizerType, cfg.AuthorizerConfiguration})
+	key := string(raw)
+	if prev.key == key {
+		return prev.v, prev
+	}
+	if env.KeySets == nil {
+		return nil, verifierEntry{key: key}
+	}
+	v, err := NewJWTVerifier(env.KeySets, cfg.AuthorizerType, cfg.AuthorizerConfiguration)
+	if err != nil {
+		// The gateway stays served but refuses every request (fail closed).
+		env.Logger.Error("gateway authorizer cannot be compiled; its requests are refused", "gateway", gatewayID, "err", err)
+	}
+	return v, verifierEntry{key: key, v: v}
+}
+
+func compileGateway(g store.Gateway) (*Gateway, *agentcore.UpdateGatewayRequest, error) {
 	var cfg agentcore.UpdateGatewayRequest
 	if err := json.Unmarshal(g.Config, &cfg); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	gw := &Gateway{
 		ID: g.ID, Name: g.Name, ARN: g.ARN,
@@ -113,7 +147,7 @@ func compileGateway(g store.Gateway) (*Gateway, error) {
 			gw.SessionTimeoutSeconds = int(*sc.SessionTimeoutInSeconds)
 		}
 	}
-	return gw, nil
+	return gw, &cfg, nil
 }
 
 // compileTarget opens t, or reuses prev when nothing it depends on changed.

@@ -241,7 +241,7 @@ func TestGatewayLifecycleAndIdempotency(t *testing.T) {
 	if diff := cmp.Diff([]string{"abc"}, jwt.AllowedClients); diff != "" || aws.ToString(jwt.DiscoveryUrl) != "https://idp.example/.well-known/openid-configuration" {
 		t.Fatalf("authorizer configuration not stored: %+v", jwt)
 	}
-	if !got.CreatedAt.Equal(*gw.CreatedAt) || len(got.StatusReasons) == 0 {
+	if !got.CreatedAt.Equal(*gw.CreatedAt) || len(got.StatusReasons) != 0 {
 		t.Fatalf("get: %+v", got)
 	}
 

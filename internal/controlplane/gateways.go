@@ -256,8 +256,8 @@ func gatewayWarnings(c *agentcore.UpdateGatewayRequest) []string {
 	switch c.AuthorizerType {
 	case agentcore.AuthorizerTypeNone:
 		return []string{"authorizerType NONE: anyone who can reach the data plane can list and call this gateway's tools"}
-	case agentcore.AuthorizerTypeCustomJWT, agentcore.AuthorizerTypeAuthenticateOnly, agentcore.AuthorizerTypeAWSIAM:
-		return []string{"authorizerType " + string(c.AuthorizerType) + " is stored but not enforced by this toolgate release: every MCP request to this gateway is refused until it is"}
+	case agentcore.AuthorizerTypeAWSIAM:
+		return []string{"authorizerType AWS_IAM is stored but not enforced by this toolgate release: every MCP request to this gateway is refused until it is"}
 	}
 	return nil
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/toolgate/toolgate/internal/authn"
+	"github.com/toolgate/toolgate/internal/authn/jwtauth"
 	"github.com/toolgate/toolgate/internal/catalog"
 	"github.com/toolgate/toolgate/internal/config"
 	"github.com/toolgate/toolgate/internal/controlplane"
@@ -90,8 +91,10 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 		Timeout:          time.Duration(cfg.Egress.TimeoutSeconds) * time.Second,
 		MaxResponseBytes: cfg.Egress.MaxResponseBytes,
 	})
+	keySets := jwtauth.NewKeySets(ctx, jwtauth.KeySetOptions{HTTPClient: httpClient, Logger: log})
+	defer keySets.Close()
 	builder := catalog.NewBuilder(catalog.BuildEnv{
-		Store: st, Vault: v, HTTPClient: httpClient, Logger: log,
+		Store: st, Vault: v, HTTPClient: httpClient, Logger: log, KeySets: keySets,
 	})
 	cat := catalog.NewManager(st, builder, log, 0)
 	runCtx, cancel := context.WithCancel(ctx)
