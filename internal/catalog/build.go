@@ -47,7 +47,7 @@ type compiled struct {
 // while neither their configuration nor their credentials changed.
 func NewBuilder(env BuildEnv) Builder {
 	var mu sync.Mutex
-	cache := map[string]compiled{} // by gatewayID/targetID (ids are unique per gateway only)
+	cache := map[string]compiled{}          // by gatewayID/targetID (ids are unique per gateway only)
 	verifiers := map[string]verifierEntry{} // by gateway id
 	return func(ctx context.Context, _ *Snapshot) (*Snapshot, error) {
 		mu.Lock()
