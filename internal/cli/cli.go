@@ -20,7 +20,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root := newRoot(stdout, stderr)
 	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(stderr, "toolgate:", err)
+		if err != errSilentFailure {
+			fmt.Fprintln(stderr, "toolgate:", err)
+		}
 		return 1
 	}
 	return 0
@@ -36,7 +38,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(newServe(stdout, stderr), newVersion(stdout))
-	root.AddCommand(newGatewayCmd(), newTargetCmd(), newCredentialProviderCmd())
+	root.AddCommand(newGatewayCmd(), newTargetCmd(), newCredentialProviderCmd(), newTokenCmd())
 	return root
 }
 

@@ -20,7 +20,8 @@ func newGatewayCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "gateway", Short: "Manage gateways (AgentCore CreateGateway & co.)"}
 	conn.register(cmd)
 
-	var name, desc, authorizer, exceptionLevel, roleArn string
+	var name, desc, authorizer, exceptionLevel, roleArn, discoveryURL string
+	var allowedClients, allowedAudience, allowedScopes []string
 	create := &cobra.Command{
 		Use: "create", Short: "Create a gateway", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -38,6 +39,15 @@ func newGatewayCmd() *cobra.Command {
 			if exceptionLevel != "" {
 				in.ExceptionLevel = types.ExceptionLevel(exceptionLevel)
 			}
+			if discoveryURL != "" {
+				if !cmd.Flags().Changed("authorizer") {
+					in.AuthorizerType = types.AuthorizerTypeCustomJwt
+				}
+				in.AuthorizerConfiguration = &types.AuthorizerConfigurationMemberCustomJWTAuthorizer{Value: types.CustomJWTAuthorizerConfiguration{
+					DiscoveryUrl: aws.String(discoveryURL), AllowedClients: allowedClients,
+					AllowedAudience: allowedAudience, AllowedScopes: allowedScopes,
+				}}
+			}
 			out, err := c.CreateGateway(cmd.Context(), in)
 			if err != nil {
 				return err
@@ -47,7 +57,11 @@ func newGatewayCmd() *cobra.Command {
 	}
 	create.Flags().StringVar(&name, "name", "", "gateway name (letters, digits, single hyphens)")
 	create.Flags().StringVar(&desc, "description", "", "description")
-	create.Flags().StringVar(&authorizer, "authorizer", "NONE", "authorizer type: NONE (CUSTOM_JWT and AWS_IAM are stored but not enforced yet)")
+	create.Flags().StringVar(&authorizer, "authorizer", "NONE", "authorizer type: NONE, CUSTOM_JWT or AUTHENTICATE_ONLY (CUSTOM_JWT when --discovery-url is given)")
+	create.Flags().StringVar(&discoveryURL, "discovery-url", "", "OIDC discovery or RFC 8414 metadata URL of the identity provider (CUSTOM_JWT)")
+	create.Flags().StringSliceVar(&allowedClients, "allowed-clients", nil, "client ids allowed to call (client_id or azp claim; Cognito-style tokens)")
+	create.Flags().StringSliceVar(&allowedAudience, "allowed-audience", nil, "audiences allowed (aud claim; Auth0/Okta-style tokens)")
+	create.Flags().StringSliceVar(&allowedScopes, "allowed-scopes", nil, "scopes of which a token must carry at least one")
 	create.Flags().StringVar(&exceptionLevel, "exception-level", "", "DEBUG to return error detail to MCP callers")
 	create.Flags().StringVar(&roleArn, "role-arn", defaultRoleArn, "gateway execution role ARN")
 	create.MarkFlagRequired("name")
