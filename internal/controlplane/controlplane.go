@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/toolgate/toolgate/internal/agentcore"
@@ -52,6 +53,17 @@ type Options struct {
 	AfterWrite func(ctx context.Context)
 	// Now is the clock; nil = time.Now.
 	Now func() time.Time
+	// Services are further AWS APIs served on the control plane under a
+	// path prefix (DESIGN §2.2), each verified with its own SigV4 signing
+	// name, such as the Cognito user-pool API at /cognito-idp/.
+	Services []Service
+}
+
+// Service is another AWS API mounted on the control plane.
+type Service struct {
+	Prefix      string // e.g. "/cognito-idp/"
+	SigningName string // e.g. "cognito-idp"
+	Handler     http.Handler
 }
 
 type api struct {
@@ -82,7 +94,10 @@ func New(o Options) http.Handler {
 	})
 	authed := http.NewServeMux()
 	a.routes(authed)
-	mux.Handle("/", a.authenticate(authed))
+	mux.Handle("/", a.authenticate(SigningName, authed))
+	for _, svc := range o.Services {
+		mux.Handle(svc.Prefix, a.authenticate(svc.SigningName, http.StripPrefix(strings.TrimSuffix(svc.Prefix, "/"), svc.Handler)))
+	}
 	return a.recover(mux)
 }
 
@@ -110,14 +125,15 @@ func (a *api) handle(op string, h handlerFunc) http.HandlerFunc {
 	}
 }
 
-// authenticate verifies SigV4 on every request and puts the principal and a
-// fresh request id in the context.
-func (a *api) authenticate(next http.Handler) http.Handler {
+// authenticate verifies SigV4 for service on every request and puts the
+// principal and a fresh request id in the context.
+func (a *api) authenticate(service string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		reqID := newRequestID()
 		r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, reqID))
 		var principal store.Principal
 		v := *a.verifier // per request, so Lookup can hand back the principal
+		v.Service = service
 		v.Lookup = func(ctx context.Context, id string) (string, error) {
 			secret, p, err := a.Keys.Secret(ctx, id)
 			if errors.Is(err, iam.ErrUnknownKey) {
@@ -174,6 +190,13 @@ func newRequestID() string {
 	rand.Read(b[:])
 	h := hex.EncodeToString(b[:])
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// PrincipalFrom returns the authenticated control-plane principal of a
+// request, for handlers of mounted Services.
+func PrincipalFrom(r *http.Request) (store.Principal, bool) {
+	p, ok := r.Context().Value(principalKey{}).(store.Principal)
+	return p, ok
 }
 
 func principalARN(r *http.Request) string {

@@ -421,3 +421,44 @@ func TestCreateTargetIdempotency(t *testing.T) {
 		t.Fatalf("targets after replays: %v %d", err, len(list.Items))
 	}
 }
+
+func TestMountedServiceUsesItsSigningName(t *testing.T) {
+	st, err := sqlstore.Open(context.Background(), "sqlite://"+filepath.Join(t.TempDir(), "svc.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	v, _ := vault.New(vault.KeyFromRoot(bytes.Repeat([]byte{9}, 32)))
+	keys := &iam.Keyring{Store: st, Vault: v}
+	_, id, secret, err := keys.CreateRoot(context.Background(), "123456789012")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seenPath, seenPrincipal string
+	srv := httptest.NewServer(New(Options{Store: st, Vault: v, Keys: keys, Region: "us-east-1", AccountID: "123456789012",
+		Services: []Service{{Prefix: "/cognito-idp/", SigningName: "cognito-idp", Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			seenPath = r.URL.Path
+			p, _ := PrincipalFrom(r)
+			seenPrincipal = p.Kind
+			w.WriteHeader(200)
+		})}}}))
+	defer srv.Close()
+	send := func(service string) int {
+		req, _ := http.NewRequest("POST", srv.URL+"/cognito-idp/", strings.NewReader(`{}`))
+		sum := sha256.Sum256([]byte(`{}`))
+		v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: id, SecretAccessKey: secret}, req, hex.EncodeToString(sum[:]), service, "us-east-1", time.Now())
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := send("cognito-idp"); code != 200 || seenPath != "/" || seenPrincipal != "root" {
+		t.Fatalf("cognito-idp signature: %d path %q principal %q", code, seenPath, seenPrincipal)
+	}
+	seenPath = ""
+	if code := send("bedrock-agentcore"); code != 403 || seenPath != "" {
+		t.Fatalf("signature for another service reached the handler: %d", code)
+	}
+}
