@@ -191,3 +191,148 @@ type Store interface {
 
 	Close() error
 }
+
+// The embedded identity provider ("EZ auth", DESIGN §2.2) keeps Cognito-shaped
+// user pools: each pool is one OAuth 2.0 issuer with its resource servers
+// (which define the scopes), its app clients and its signing keys. They live
+// behind their own interface, UserPoolStore, rather than in Store, so that
+// wrappers and fakes of Store elsewhere keep compiling; a backend implements
+// both, and storetest checks both.
+
+// Signing key states. A pool has one active key, which signs new tokens;
+// rotation makes it retiring, still published in the JWKS until NotAfter (when
+// the last token it signed has expired); then it is retired and unpublished.
+const (
+	SigningKeyActive   = "active"
+	SigningKeyRetiring = "retiring"
+	SigningKeyRetired  = "retired"
+)
+
+// UserPool is an identity-provider pool, the toolgate form of an Amazon
+// Cognito user pool.
+type UserPool struct {
+	ID   string // "us-east-1_AbCdEf123", unique
+	Name string // not unique, as in Cognito
+	ARN  string
+	// Domain is the hosted-domain prefix (CreateUserPoolDomain); "" when the
+	// pool has none. Unique among pools when non-empty.
+	Domain string
+	// Config is the canonical JSON of the Cognito settings toolgate keeps and
+	// echoes but does not interpret (policies, tags, schema, ...).
+	Config    []byte
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	Version   int64
+}
+
+// Scope is one scope a resource server defines. Tokens carry it as
+// "<resource server identifier>/<Name>".
+type Scope struct {
+	Name        string
+	Description string
+}
+
+// ResourceServer defines scopes in a pool (Cognito CreateResourceServer).
+type ResourceServer struct {
+	PoolID     string
+	Identifier string // unique per pool, e.g. "sre-gateway"
+	Name       string
+	Scopes     []Scope
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	Version    int64
+}
+
+// PoolClient is an app client of a pool. Only a salted hash of its secret is
+// stored (see package idp); the secret itself is shown once, at creation.
+type PoolClient struct {
+	PoolID string
+	// ClientID is unique across all pools (Cognito client ids are global), so
+	// a token request names its client unambiguously.
+	ClientID   string
+	ClientName string
+	// SecretHash is the encoded salted hash of the client secret; "" for a
+	// client without a secret (which cannot use client_credentials).
+	SecretHash                      string
+	AllowedOAuthFlows               []string // "client_credentials", ...
+	AllowedOAuthScopes              []string // "<resource server>/<scope>", ...
+	AllowedOAuthFlowsUserPoolClient bool
+	// Audience, when set, becomes the aud claim of the client's tokens.
+	// Cognito-shaped tokens have no aud; this is for gateways that check
+	// allowedAudience.
+	Audience string
+	// AccessTokenValidity is the lifetime of issued access tokens, stored with
+	// second precision; 0 means the identity provider's default.
+	AccessTokenValidity time.Duration
+	// Config is the canonical JSON of Cognito client settings toolgate keeps
+	// and echoes but does not interpret (TokenValidityUnits, callback URLs...).
+	Config    []byte
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	Version   int64
+}
+
+// SigningKey is one token-signing key of a pool. The private key is only ever
+// held sealed by package vault; the store never sees plaintext.
+type SigningKey struct {
+	PoolID           string
+	KeyID            string // the JWS kid, unique per pool
+	Algorithm        string // "RS256"
+	SealedPrivateKey []byte
+	Status           string // SigningKeyActive, SigningKeyRetiring or SigningKeyRetired
+	CreatedAt        time.Time
+	// NotAfter is when a retiring key leaves the JWKS: the expiry of the last
+	// token it can have signed. Zero while the key is active.
+	NotAfter time.Time
+	Version  int64
+}
+
+// UserPoolStore is the persistence contract of the embedded identity
+// provider, with the conventions of Store: context first, value types,
+// sentinel errors, one transaction per mutation that bumps Revision and
+// signals Changes.
+type UserPoolStore interface {
+	// CreateUserPool creates the pool together with its first signing key
+	// (key.PoolID may be empty; key.Status must be active or empty), so a pool
+	// never exists without a key to sign with. *ConflictError on a duplicate
+	// id ("id") or domain ("domain").
+	CreateUserPool(ctx context.Context, p UserPool, key SigningKey) (UserPool, error)
+	GetUserPool(ctx context.Context, id string) (UserPool, error)
+	// GetUserPoolByDomain finds the pool whose Domain is domain; "" never
+	// matches.
+	GetUserPoolByDomain(ctx context.Context, domain string) (UserPool, error)
+	ListUserPools(ctx context.Context, p Page) (items []UserPool, next string, err error)
+	// UpdateUserPool keeps ID, CreatedAt, UpdatedAt and Version whatever fn
+	// returns; a Domain taken by another pool is a *ConflictError ("domain").
+	UpdateUserPool(ctx context.Context, id string, fn func(UserPool) (UserPool, error)) (UserPool, error)
+	// DeleteUserPool deletes the pool with its resource servers, clients and
+	// signing keys in one transaction.
+	DeleteUserPool(ctx context.Context, id string) error
+
+	// Resource servers, scoped to their pool (ErrNotFound when the pool does
+	// not exist); the identifier is unique per pool ("identifier").
+	CreateResourceServer(ctx context.Context, rs ResourceServer) (ResourceServer, error)
+	GetResourceServer(ctx context.Context, poolID, identifier string) (ResourceServer, error)
+	ListResourceServers(ctx context.Context, poolID string, p Page) (items []ResourceServer, next string, err error)
+	UpdateResourceServer(ctx context.Context, poolID, identifier string, fn func(ResourceServer) (ResourceServer, error)) (ResourceServer, error)
+	DeleteResourceServer(ctx context.Context, poolID, identifier string) error
+
+	// App clients, scoped to their pool; a client id is unique across pools
+	// ("clientId"). Get, Update and Delete of a client of another pool are
+	// ErrNotFound.
+	CreatePoolClient(ctx context.Context, c PoolClient) (PoolClient, error)
+	GetPoolClient(ctx context.Context, poolID, clientID string) (PoolClient, error)
+	ListPoolClients(ctx context.Context, poolID string, p Page) (items []PoolClient, next string, err error)
+	UpdatePoolClient(ctx context.Context, poolID, clientID string, fn func(PoolClient) (PoolClient, error)) (PoolClient, error)
+	DeletePoolClient(ctx context.Context, poolID, clientID string) error
+
+	// Signing keys. RotateSigningKey, in one transaction, makes every active
+	// key of next.PoolID retiring with NotAfter = retireAt and adds next as
+	// the active key. A pool has a handful of keys, so ListSigningKeys is not
+	// paged (oldest first; ErrNotFound for a missing pool). UpdateSigningKey
+	// keeps PoolID, KeyID and CreatedAt whatever fn returns.
+	RotateSigningKey(ctx context.Context, next SigningKey, retireAt time.Time) (SigningKey, error)
+	ListSigningKeys(ctx context.Context, poolID string) ([]SigningKey, error)
+	UpdateSigningKey(ctx context.Context, poolID, keyID string, fn func(SigningKey) (SigningKey, error)) (SigningKey, error)
+	DeleteSigningKey(ctx context.Context, poolID, keyID string) error
+}

@@ -72,7 +72,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RoundTrip/StatusReasons", testStatusReasonsRoundTrip},
 		{"RoundTrip/Tags", testTagsRoundTrip},
 	}
-	for _, l := range listers() {
+	tests = append(tests, idpTests()...)
+	for _, l := range append(listers(), idpListers()...) {
 		for _, pt := range []struct {
 			name string
 			run  func(*testing.T, store.Store, lister)

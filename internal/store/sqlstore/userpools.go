@@ -1,0 +1,217 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/toolgate/toolgate/internal/store"
+)
+
+// The embedded identity provider's entities (store.UserPoolStore): pools and
+// their domains here, resource servers and clients in poolclients.go,
+// signing keys in signingkeys.go.
+
+var _ store.UserPoolStore = (*Store)(nil)
+
+var poolColumns = []string{"id", "name", "arn", "domain", "config", "created_at", "updated_at", "version"}
+
+var poolCols = strings.Join(poolColumns, ", ")
+
+// poolValues is p in poolColumns order.
+func poolValues(p store.UserPool) []any {
+	return []any{p.ID, p.Name, p.ARN, p.Domain, nullBytes(p.Config),
+		p.CreatedAt.UnixMicro(), p.UpdatedAt.UnixMicro(), p.Version}
+}
+
+func scanPool(r rowScanner) (store.UserPool, error) {
+	var (
+		p                store.UserPool
+		created, updated int64
+	)
+	if err := r.Scan(&p.ID, &p.Name, &p.ARN, &p.Domain, &p.Config, &created, &updated, &p.Version); err != nil {
+		return store.UserPool{}, err
+	}
+	p.Config = normBytes(p.Config)
+	p.CreatedAt, p.UpdatedAt = fromMicros(created), fromMicros(updated)
+	return p, nil
+}
+
+// normPool returns p as it reads back after being stored.
+func normPool(p store.UserPool) store.UserPool {
+	p.Config = normBytes(p.Config)
+	p.CreatedAt, p.UpdatedAt = normTime(p.CreatedAt), normTime(p.UpdatedAt)
+	return p
+}
+
+// CreateUserPool implements store.UserPoolStore. The pool and its first
+// signing key are inserted in one transaction.
+func (s *Store) CreateUserPool(ctx context.Context, p store.UserPool, key store.SigningKey) (store.UserPool, error) {
+	if p.ID == "" || p.Name == "" {
+		return store.UserPool{}, errors.New("create user pool: id and name are required")
+	}
+	if key.PoolID == "" {
+		key.PoolID = p.ID
+	}
+	if key.PoolID != p.ID {
+		return store.UserPool{}, fmt.Errorf("create user pool: first signing key belongs to pool %q, not %q", key.PoolID, p.ID)
+	}
+	if key.Status == "" {
+		key.Status = store.SigningKeyActive
+	}
+	if key.Status != store.SigningKeyActive {
+		return store.UserPool{}, fmt.Errorf("create user pool: first signing key must be %s, not %q", store.SigningKeyActive, key.Status)
+	}
+	p = normPool(p)
+	p.CreatedAt, p.UpdatedAt = createdTimes(s.now(), p.CreatedAt, p.UpdatedAt)
+	p.Version = 1
+	key, err := s.prepareSigningKey(key)
+	if err != nil {
+		return store.UserPool{}, fmt.Errorf("create user pool: %w", err)
+	}
+	err = s.mutate(ctx, func(tx *sql.Tx) error {
+		b := s.binder()
+		if err := conflictIf(ctx, tx, "SELECT 1 FROM user_pools WHERE id = "+b.add(p.ID), b.args,
+			"userPool", "id", p.ID); err != nil {
+			return err
+		}
+		if err := s.checkPoolDomain(ctx, tx, p); err != nil {
+			return err
+		}
+		b = s.binder()
+		q := "INSERT INTO user_pools (" + poolCols + ") VALUES (" + b.list(poolValues(p)...) + ")"
+		if _, err := s.execWrite(ctx, tx, q, b.args); err != nil {
+			return fmt.Errorf("create user pool: %w", err)
+		}
+		return s.insertSigningKey(ctx, tx, key)
+	})
+	if err != nil {
+		return store.UserPool{}, err
+	}
+	return p, nil
+}
+
+// checkPoolDomain reports a *store.ConflictError when another pool already
+// uses p's (non-empty) domain.
+func (s *Store) checkPoolDomain(ctx context.Context, tx *sql.Tx, p store.UserPool) error {
+	if p.Domain == "" {
+		return nil
+	}
+	b := s.binder()
+	return conflictIf(ctx, tx, "SELECT 1 FROM user_pools WHERE domain = "+b.add(p.Domain)+" AND id <> "+b.add(p.ID),
+		b.args, "userPool", "domain", p.Domain)
+}
+
+func (s *Store) getPool(ctx context.Context, q querier, col string, val any, suffix string) (store.UserPool, error) {
+	b := s.binder()
+	p, err := scanPool(q.QueryRowContext(ctx,
+		"SELECT "+poolCols+" FROM user_pools WHERE "+col+" = "+b.add(val)+suffix, b.args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.UserPool{}, fmt.Errorf("user pool: %w", store.ErrNotFound)
+	}
+	if err != nil {
+		return store.UserPool{}, fmt.Errorf("get user pool: %w", err)
+	}
+	return p, nil
+}
+
+// GetUserPool implements store.UserPoolStore.
+func (s *Store) GetUserPool(ctx context.Context, id string) (store.UserPool, error) {
+	p, err := s.getPool(ctx, s.db, "id", id, "")
+	if errors.Is(err, store.ErrNotFound) {
+		return p, fmt.Errorf("user pool %q: %w", id, store.ErrNotFound)
+	}
+	return p, err
+}
+
+// GetUserPoolByDomain implements store.UserPoolStore. The empty domain never
+// matches: it means "no domain".
+func (s *Store) GetUserPoolByDomain(ctx context.Context, domain string) (store.UserPool, error) {
+	if domain == "" {
+		return store.UserPool{}, fmt.Errorf("user pool with empty domain: %w", store.ErrNotFound)
+	}
+	p, err := s.getPool(ctx, s.db, "domain", domain, "")
+	if errors.Is(err, store.ErrNotFound) {
+		return p, fmt.Errorf("user pool with domain %q: %w", domain, store.ErrNotFound)
+	}
+	return p, err
+}
+
+// ListUserPools implements store.UserPoolStore.
+func (s *Store) ListUserPools(ctx context.Context, p store.Page) ([]store.UserPool, string, error) {
+	return listPage(ctx, s, listSpec{table: "user_pools", cols: poolCols, key: "id"}, p, scanPool,
+		func(p store.UserPool) (time.Time, string) { return p.CreatedAt, p.ID })
+}
+
+// UpdateUserPool implements store.UserPoolStore.
+func (s *Store) UpdateUserPool(ctx context.Context, id string, fn func(store.UserPool) (store.UserPool, error)) (store.UserPool, error) {
+	var out store.UserPool
+	err := s.mutate(ctx, func(tx *sql.Tx) error {
+		old, err := s.getPool(ctx, tx, "id", id, s.d.forUpdate)
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("user pool %q: %w", id, store.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		p, err := fn(old)
+		if err != nil {
+			return err
+		}
+		p = normPool(p)
+		p.ID, p.CreatedAt, p.Version = old.ID, old.CreatedAt, old.Version+1
+		p.UpdatedAt = updatedTime(s.now(), old.UpdatedAt)
+		if p.Name == "" {
+			return errors.New("update user pool: name is required")
+		}
+		if err := s.checkPoolDomain(ctx, tx, p); err != nil {
+			return err
+		}
+		b := s.binder()
+		q := "UPDATE user_pools SET " + b.set(poolColumns[1:], poolValues(p)[1:]...) +
+			" WHERE id = " + b.add(p.ID) + " AND version = " + b.add(old.Version)
+		if err := s.execUpdate(ctx, tx, q, b.args); err != nil {
+			return fmt.Errorf("update user pool: %w", err)
+		}
+		out = p
+		return nil
+	})
+	if err != nil {
+		return store.UserPool{}, err
+	}
+	return out, nil
+}
+
+// DeleteUserPool implements store.UserPoolStore: the pool's resource servers,
+// clients and signing keys go in the same transaction, so no client or key
+// outlives its pool (ON DELETE CASCADE backs this up).
+func (s *Store) DeleteUserPool(ctx context.Context, id string) error {
+	return s.mutate(ctx, func(tx *sql.Tx) error {
+		for _, table := range []string{"resource_servers", "pool_clients", "signing_keys"} {
+			b := s.binder()
+			if _, err := tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE pool_id = "+b.add(id), b.args...); err != nil {
+				return fmt.Errorf("delete %s of user pool %q: %w", table, id, err)
+			}
+		}
+		b := s.binder()
+		return s.execDelete(ctx, tx, "DELETE FROM user_pools WHERE id = "+b.add(id), b.args,
+			fmt.Sprintf("user pool %q", id))
+	})
+}
+
+// requirePool returns store.ErrNotFound unless the pool exists; q is the
+// transaction of a write or the database for a read.
+func (s *Store) requirePool(ctx context.Context, q querier, poolID string) error {
+	b := s.binder()
+	found, err := exists(ctx, q, "SELECT 1 FROM user_pools WHERE id = "+b.add(poolID), b.args)
+	if err != nil {
+		return fmt.Errorf("check user pool %q: %w", poolID, err)
+	}
+	if !found {
+		return fmt.Errorf("user pool %q: %w", poolID, store.ErrNotFound)
+	}
+	return nil
+}
