@@ -21,11 +21,13 @@ import (
 	"github.com/toolgate/toolgate/internal/authn"
 	"github.com/toolgate/toolgate/internal/authn/jwtauth"
 	"github.com/toolgate/toolgate/internal/catalog"
+	"github.com/toolgate/toolgate/internal/cognito"
 	"github.com/toolgate/toolgate/internal/config"
 	"github.com/toolgate/toolgate/internal/controlplane"
 	"github.com/toolgate/toolgate/internal/dataplane"
 	"github.com/toolgate/toolgate/internal/egress"
 	"github.com/toolgate/toolgate/internal/iam"
+	"github.com/toolgate/toolgate/internal/idp"
 	"github.com/toolgate/toolgate/internal/store/sqlstore"
 	"github.com/toolgate/toolgate/internal/vault"
 )
@@ -103,6 +105,16 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 		return fmt.Errorf("build catalog: %w", err)
 	}
 
+	// The embedded identity provider ("EZ auth"): an OAuth 2.0 authorization
+	// server per user pool on the data plane, managed through the Cognito
+	// user-pool API on the control plane.
+	idpSrv := idp.New(idp.Options{Store: st, Revisions: st, Vault: v, DataURL: dataURL, Logger: log})
+	if err := idpSrv.Run(runCtx); err != nil {
+		return fmt.Errorf("identity provider: %w", err)
+	}
+	// The catalog owns the store's change signal; it tells the IdP.
+	cat.Subscribe(func(*catalog.Snapshot) { idpSrv.Notify() })
+
 	dp := dataplane.New(dataplane.Options{
 		Logger:         log,
 		AllowedOrigins: cfg.AllowedOrigins,
@@ -122,7 +134,21 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 		// Writes become visible to the data plane before the response is
 		// sent, so "create target, then list tools" never races.
 		AfterWrite: func(ctx context.Context) { _ = cat.Refresh(ctx, false) },
+		Services: []controlplane.Service{{
+			Prefix: "/cognito-idp/", SigningName: cognito.SigningName,
+			Handler: cognito.NewHandler(cognito.Options{
+				Store: st, Vault: v, Region: cfg.Region, AccountID: inst.AccountID, DataURL: dataURL, Logger: log,
+				AfterWrite: func(ctx context.Context) { _ = idpSrv.Refresh(ctx, false) },
+			}),
+		}},
 	})
+
+	dataMux := http.NewServeMux()
+	dataMux.Handle("/", dp.Handler())
+	idpHandler := idpSrv.Handler()
+	for _, p := range []string{"/idp/", "/.well-known/openid-configuration/idp/", "/.well-known/oauth-authorization-server/idp/"} {
+		dataMux.Handle(p, idpHandler)
+	}
 
 	// Request contexts derive from reqCtx, cancelled when shutdown begins, so
 	// long-lived MCP streams (GET event streams, subscriptions) end at once
@@ -131,7 +157,7 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 	defer cancelRequests()
 	base := func(net.Listener) context.Context { return reqCtx }
 	servers := []*http.Server{
-		{Handler: dp.Handler(), BaseContext: base, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)},
+		{Handler: dataMux, BaseContext: base, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)},
 		{Handler: cp, BaseContext: base, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)},
 	}
 	errc := make(chan error, 2)
