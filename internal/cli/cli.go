@@ -37,7 +37,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newServe(stdout, stderr), newVersion(stdout))
+	root.AddCommand(newServe(stdout, stderr), newQuickstart(stdout, stderr), newVersion(stdout))
 	root.AddCommand(newGatewayCmd(), newTargetCmd(), newCredentialProviderCmd(), newTokenCmd())
 	return root
 }
@@ -52,8 +52,7 @@ func newVersion(stdout io.Writer) *cobra.Command {
 }
 
 func newServe(stdout, stderr io.Writer) *cobra.Command {
-	var file string
-	var flags config.Config
+	var sf serveFlags
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the gateway (data plane and control plane)",
@@ -63,46 +62,65 @@ control plane (AgentCore API) on 127.0.0.1:8081. On first start it writes root
 access keys to <data-dir>/credentials (mode 0600) and prints them once.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var cfg config.Config
-			if file != "" {
-				var err error
-				if cfg, err = config.Load(file); err != nil {
-					return err
-				}
-			}
-			// Flags override the file.
-			fs := cmd.Flags()
-			override := func(name string, dst *string, val string) {
-				if fs.Changed(name) {
-					*dst = val
-				}
-			}
-			override("data-dir", &cfg.DataDir, flags.DataDir)
-			override("data-listen", &cfg.DataListen, flags.DataListen)
-			override("control-listen", &cfg.ControlListen, flags.ControlListen)
-			override("store", &cfg.Store, flags.Store)
-			override("vault-key-file", &cfg.VaultKeyFile, flags.VaultKeyFile)
-			override("region", &cfg.Region, flags.Region)
-			override("public-data-url", &cfg.PublicDataURL, flags.PublicDataURL)
-			override("log-level", &cfg.LogLevel, flags.LogLevel)
-			cfg.ApplyDefaults()
-			if err := cfg.Validate(); err != nil {
-				return fmt.Errorf("invalid configuration:\n%w", err)
+			cfg, err := sf.config(cmd)
+			if err != nil {
+				return err
 			}
 			return server.Run(cmd.Context(), cfg, stdout, newLogger(cfg, stderr))
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&file, "config", "", "bootstrap config file (YAML)")
-	f.StringVar(&flags.DataDir, "data-dir", config.DefaultDataDir, "data directory")
-	f.StringVar(&flags.DataListen, "data-listen", config.DefaultDataListen, "data-plane listen address (port 0 = any free port)")
-	f.StringVar(&flags.ControlListen, "control-listen", config.DefaultControlListen, "control-plane listen address (port 0 = any free port)")
-	f.StringVar(&flags.Store, "store", "", "store DSN (default sqlite://<data-dir>/toolgate.db)")
-	f.StringVar(&flags.VaultKeyFile, "vault-key-file", "", "token vault root key file (default <data-dir>/vault.key)")
-	f.StringVar(&flags.Region, "region", config.DefaultRegion, "AWS region used in ARNs")
-	f.StringVar(&flags.PublicDataURL, "public-data-url", "", "base URL agents use to reach the data plane (default http://<data-listen>)")
-	f.StringVar(&flags.LogLevel, "log-level", "info", "debug, info, warn or error")
+	sf.register(cmd)
 	return cmd
+}
+
+// serveFlags are the flags of commands that run a server.
+type serveFlags struct {
+	file  string
+	flags config.Config
+}
+
+func (sf *serveFlags) register(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&sf.file, "config", "", "bootstrap config file (YAML)")
+	f.StringVar(&sf.flags.DataDir, "data-dir", config.DefaultDataDir, "data directory")
+	f.StringVar(&sf.flags.DataListen, "data-listen", config.DefaultDataListen, "data-plane listen address (port 0 = any free port)")
+	f.StringVar(&sf.flags.ControlListen, "control-listen", config.DefaultControlListen, "control-plane listen address (port 0 = any free port)")
+	f.StringVar(&sf.flags.Store, "store", "", "store DSN (default sqlite://<data-dir>/toolgate.db)")
+	f.StringVar(&sf.flags.VaultKeyFile, "vault-key-file", "", "token vault root key file (default <data-dir>/vault.key)")
+	f.StringVar(&sf.flags.Region, "region", config.DefaultRegion, "AWS region used in ARNs")
+	f.StringVar(&sf.flags.PublicDataURL, "public-data-url", "", "base URL agents use to reach the data plane (default http://<data-listen>)")
+	f.StringVar(&sf.flags.LogLevel, "log-level", "info", "debug, info, warn or error")
+}
+
+// config merges the config file and the flags (flags win), applies the
+// defaults and validates the result.
+func (sf *serveFlags) config(cmd *cobra.Command) (config.Config, error) {
+	var cfg config.Config
+	if sf.file != "" {
+		var err error
+		if cfg, err = config.Load(sf.file); err != nil {
+			return cfg, err
+		}
+	}
+	fs := cmd.Flags()
+	override := func(name string, dst *string, val string) {
+		if fs.Changed(name) {
+			*dst = val
+		}
+	}
+	override("data-dir", &cfg.DataDir, sf.flags.DataDir)
+	override("data-listen", &cfg.DataListen, sf.flags.DataListen)
+	override("control-listen", &cfg.ControlListen, sf.flags.ControlListen)
+	override("store", &cfg.Store, sf.flags.Store)
+	override("vault-key-file", &cfg.VaultKeyFile, sf.flags.VaultKeyFile)
+	override("region", &cfg.Region, sf.flags.Region)
+	override("public-data-url", &cfg.PublicDataURL, sf.flags.PublicDataURL)
+	override("log-level", &cfg.LogLevel, sf.flags.LogLevel)
+	cfg.ApplyDefaults()
+	if err := cfg.Validate(); err != nil {
+		return cfg, fmt.Errorf("invalid configuration:\n%w", err)
+	}
+	return cfg, nil
 }
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {

@@ -9,11 +9,13 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"syscall"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/smithy-go/logging"
 	"github.com/spf13/cobra"
 	"github.com/toolgate/toolgate/internal/config"
@@ -41,26 +43,7 @@ func (c *connFlags) register(cmd *cobra.Command) {
 // client returns an AgentCore control client pointed at toolgate. SDK
 // warnings go to stderr, the command's error stream.
 func (c *connFlags) client(ctx context.Context, stderr io.Writer) (*bedrockagentcorecontrol.Client, error) {
-	endpoint := c.endpoint
-	fromFile := endpoint == ""
-	if fromFile {
-		data, err := os.ReadFile(filepath.Join(c.dataDir, "addresses.json"))
-		if err != nil {
-			return nil, fmt.Errorf("no --endpoint and no running toolgate found in %s (%v); start `toolgate serve` or pass --endpoint", c.dataDir, err)
-		}
-		var a server.Addresses
-		if err := json.Unmarshal(data, &a); err != nil {
-			return nil, fmt.Errorf("read %s/addresses.json: %w", c.dataDir, err)
-		}
-		endpoint = "http://" + a.Control
-	}
-	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(c.region), awsconfig.WithLogger(logging.NewStandardLogger(stderr))}
-	if c.profile != "" {
-		opts = append(opts, awsconfig.WithSharedConfigProfile(c.profile))
-	} else if creds := filepath.Join(c.dataDir, "credentials"); fileExists(creds) {
-		opts = append(opts, awsconfig.WithSharedCredentialsFiles([]string{creds}), awsconfig.WithSharedConfigProfile("default"))
-	}
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	endpoint, cfg, fromFile, err := c.resolve(ctx, stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -72,6 +55,46 @@ func (c *connFlags) client(ctx context.Context, stderr io.Writer) (*bedrockagent
 			o.RetryMaxAttempts = 1
 		}
 	}), nil
+}
+
+// cognito returns a Cognito user-pool client for toolgate's embedded
+// identity provider, served at /cognito-idp/ on the control plane.
+func (c *connFlags) cognito(ctx context.Context, stderr io.Writer) (*cognitoidentityprovider.Client, error) {
+	endpoint, cfg, fromFile, err := c.resolve(ctx, stderr)
+	if err != nil {
+		return nil, err
+	}
+	return cognitoidentityprovider.NewFromConfig(cfg, func(o *cognitoidentityprovider.Options) {
+		o.BaseEndpoint = aws.String(strings.TrimSuffix(endpoint, "/") + "/cognito-idp/")
+		if fromFile {
+			o.RetryMaxAttempts = 1
+		}
+	}), nil
+}
+
+// resolve finds the control-plane endpoint and loads the credentials.
+func (c *connFlags) resolve(ctx context.Context, stderr io.Writer) (string, aws.Config, bool, error) {
+	endpoint := c.endpoint
+	fromFile := endpoint == ""
+	if fromFile {
+		data, err := os.ReadFile(filepath.Join(c.dataDir, "addresses.json"))
+		if err != nil {
+			return "", aws.Config{}, false, fmt.Errorf("no --endpoint and no running toolgate found in %s (%v); start `toolgate serve` or pass --endpoint", c.dataDir, err)
+		}
+		var a server.Addresses
+		if err := json.Unmarshal(data, &a); err != nil {
+			return "", aws.Config{}, false, fmt.Errorf("read %s/addresses.json: %w", c.dataDir, err)
+		}
+		endpoint = "http://" + a.Control
+	}
+	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(c.region), awsconfig.WithLogger(logging.NewStandardLogger(stderr))}
+	if c.profile != "" {
+		opts = append(opts, awsconfig.WithSharedConfigProfile(c.profile))
+	} else if creds := filepath.Join(c.dataDir, "credentials"); fileExists(creds) {
+		opts = append(opts, awsconfig.WithSharedCredentialsFiles([]string{creds}), awsconfig.WithSharedConfigProfile("default"))
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	return endpoint, cfg, fromFile, err
 }
 
 // run calls one control-plane operation and prints its output.
