@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 
@@ -22,6 +23,7 @@ func newGatewayCmd() *cobra.Command {
 
 	var name, desc, authorizer, exceptionLevel, roleArn, discoveryURL string
 	var allowedClients, allowedAudience, allowedScopes []string
+	var ezAuth bool
 	create := &cobra.Command{
 		Use: "create", Short: "Create a gateway", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -39,6 +41,16 @@ func newGatewayCmd() *cobra.Command {
 			if exceptionLevel != "" {
 				in.ExceptionLevel = types.ExceptionLevel(exceptionLevel)
 			}
+			var ez *ezClient
+			if ezAuth {
+				if discoveryURL != "" || len(allowedClients) > 0 || len(allowedAudience) > 0 {
+					return errors.New("--ez-auth sets up the authorizer itself: drop --discovery-url, --allowed-clients and --allowed-audience")
+				}
+				if ez, err = newEZClient(cmd.Context(), &conn, cmd.ErrOrStderr(), name); err != nil {
+					return err
+				}
+				discoveryURL, allowedClients, allowedScopes = ez.discoveryURL, []string{ez.clientID}, []string{ez.scope}
+			}
 			if discoveryURL != "" {
 				if !cmd.Flags().Changed("authorizer") {
 					in.AuthorizerType = types.AuthorizerTypeCustomJwt
@@ -52,9 +64,13 @@ func newGatewayCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if ez != nil {
+				return ez.print(cmd.OutOrStdout(), aws.ToString(out.GatewayId), aws.ToString(out.GatewayUrl))
+			}
 			return printJSON(cmd.OutOrStdout(), out)
 		},
 	}
+	create.Flags().BoolVar(&ezAuth, "ez-auth", false, "protect the gateway with toolgate's embedded identity provider: creates an app client and prints its id, its secret (once) and a token command")
 	create.Flags().StringVar(&name, "name", "", "gateway name (letters, digits, single hyphens)")
 	create.Flags().StringVar(&desc, "description", "", "description")
 	create.Flags().StringVar(&authorizer, "authorizer", "NONE", "authorizer type: NONE, CUSTOM_JWT or AUTHENTICATE_ONLY (CUSTOM_JWT when --discovery-url is given)")

@@ -92,3 +92,54 @@ func hostOf(u string) string {
 	p, _ := url.Parse(u)
 	return p.Host
 }
+
+// TestGatewayCreateEZAuth: one command makes a gateway and an app client on
+// the embedded IdP; the printed curl yields a token the gateway accepts.
+func TestGatewayCreateEZAuth(t *testing.T) {
+	dir := t.TempDir()
+	serve(t, dir)
+	r := mustRun(t, nil, "gateway", "create", "--name", "ops", "--ez-auth", "--data-dir", dir)
+	get := func(re string) string {
+		m := regexp.MustCompile(re).FindStringSubmatch(r.stdout)
+		if m == nil {
+			t.Fatalf("%q not in output:\n%s", re, r.stdout)
+		}
+		return m[1]
+	}
+	mcpURL, id, secret := get(`MCP URL:\s+(\S+)`), get(`client id:\s+(\S+)`), get(`client secret:\s+(\S+)`)
+	tokenURL := get(`token endpoint:\s+(\S+)`)
+	form := url.Values{"grant_type": {"client_credentials"}, "scope": {"ops/invoke"}}
+	req, _ := http.NewRequest("POST", tokenURL, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(id, secret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	json.NewDecoder(resp.Body).Decode(&tok)
+	resp.Body.Close()
+	c := mcp.NewClient(&mcp.Implementation{Name: "ez", Version: "1"}, nil)
+	cs, err := c.Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: mcpURL, HTTPClient: &http.Client{Transport: bearerRT{tok.AccessToken}}}, nil)
+	if err != nil {
+		t.Fatalf("connect with the EZ-auth token: %v", err)
+	}
+	cs.Close()
+	// A second gateway gets its own client in the same pool; the first
+	// client's token is not accepted there.
+	r2 := mustRun(t, nil, "gateway", "create", "--name", "ops2", "--ez-auth", "--data-dir", dir)
+	url2 := regexp.MustCompile(`MCP URL:\s+(\S+)`).FindStringSubmatch(r2.stdout)[1]
+	req, _ = http.NewRequest("POST", url2, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"ping"}`))
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 401 && resp.StatusCode != 403 {
+		t.Fatalf("ops token on ops2: %d", resp.StatusCode)
+	}
+	mustFail(t, nil, []string{"--ez-auth sets up the authorizer itself"}, "gateway", "create", "--name", "x", "--ez-auth", "--allowed-clients", "a", "--data-dir", dir)
+}
