@@ -38,7 +38,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(newServe(stdout, stderr), newQuickstart(stdout, stderr), newVersion(stdout))
-	root.AddCommand(newGatewayCmd(), newTargetCmd(), newCredentialProviderCmd(), newTokenCmd())
+	root.AddCommand(newGatewayCmd(), newTargetCmd(), newCredentialProviderCmd(), newTokenCmd(), newIdPCmd())
 	return root
 }
 

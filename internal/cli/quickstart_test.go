@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -143,3 +144,53 @@ func TestGatewayCreateEZAuth(t *testing.T) {
 	}
 	mustFail(t, nil, []string{"--ez-auth sets up the authorizer itself"}, "gateway", "create", "--name", "x", "--ez-auth", "--allowed-clients", "a", "--data-dir", dir)
 }
+
+// TestIdPRotateKey: after a rotation new tokens carry a new kid and the
+// gateway accepts both the old token and a new one.
+func TestIdPRotateKey(t *testing.T) {
+	dir := t.TempDir()
+	serve(t, dir)
+	r := mustRun(t, nil, "gateway", "create", "--name", "rot", "--ez-auth", "--data-dir", dir)
+	field := func(re string) string { return regexp.MustCompile(re).FindStringSubmatch(r.stdout)[1] }
+	mcpURL, id, secret, tokenURL := field(`MCP URL:\s+(\S+)`), field(`client id:\s+(\S+)`), field(`client secret:\s+(\S+)`), field(`token endpoint:\s+(\S+)`)
+	pool := regexp.MustCompile(`/idp/([^/]+)/oauth2/token`).FindStringSubmatch(tokenURL)[1]
+	token := func() string {
+		req, _ := http.NewRequest("POST", tokenURL, strings.NewReader("grant_type=client_credentials"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.SetBasicAuth(id, secret)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var tok struct {
+			AccessToken string `json:"access_token"`
+		}
+		json.NewDecoder(resp.Body).Decode(&tok)
+		return tok.AccessToken
+	}
+	kid := func(tok string) string {
+		h, _ := base64URLDecode(strings.Split(tok, ".")[0])
+		var hdr struct{ Kid string }
+		json.Unmarshal(h, &hdr)
+		return hdr.Kid
+	}
+	old := token()
+	var rotated struct{ Kid string }
+	decodeJSON(t, mustRun(t, nil, "idp", "rotate-key", "--pool", pool, "--data-dir", dir), &rotated)
+	fresh := token()
+	if kid(fresh) != rotated.Kid || kid(old) == rotated.Kid {
+		t.Fatalf("kids: old %s, rotated %s, fresh %s", kid(old), rotated.Kid, kid(fresh))
+	}
+	for _, tok := range []string{old, fresh} {
+		c := mcp.NewClient(&mcp.Implementation{Name: "rot", Version: "1"}, nil)
+		cs, err := c.Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: mcpURL, HTTPClient: &http.Client{Transport: bearerRT{tok}}}, nil)
+		if err != nil {
+			t.Fatalf("token with kid %s refused after rotation: %v", kid(tok), err)
+		}
+		cs.Close()
+	}
+	mustFail(t, nil, []string{"ResourceNotFoundException"}, "idp", "rotate-key", "--pool", "us-east-1_nope", "--data-dir", dir)
+}
+
+func base64URLDecode(s string) ([]byte, error) { return base64.RawURLEncoding.DecodeString(s) }

@@ -140,6 +140,8 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 				Store: st, Vault: v, Region: cfg.Region, AccountID: inst.AccountID, DataURL: dataURL, Logger: log,
 				AfterWrite: func(ctx context.Context) { _ = idpSrv.Refresh(ctx, false) },
 			}),
+		}, {
+			Prefix: "/toolgate/", SigningName: ExtensionSigningName, Handler: extensionAPI(idpSrv),
 		}},
 	})
 
