@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 )
 
 // Refusal is why a verifier rejected a token.
@@ -43,54 +42,34 @@ type TokenVerifier interface {
 	AuthorizationServers(ctx context.Context) []string
 }
 
-// Authorizer implements dataplane.Authorizer.
+// Authorizer applies a gateway's authorizer to data-plane requests.
 type Authorizer struct {
-	dataURL string
-	log     *slog.Logger
+	log *slog.Logger
 }
 
-// NewAuthorizer returns an Authorizer; dataURL is the public data-plane base
-// URL used in resource_metadata challenges.
-func NewAuthorizer(dataURL string, log *slog.Logger) *Authorizer {
+// NewAuthorizer returns an Authorizer.
+func NewAuthorizer(log *slog.Logger) *Authorizer {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Authorizer{dataURL: strings.TrimSuffix(dataURL, "/"), log: log}
+	return &Authorizer{log: log}
 }
 
 // ErrNotImplemented is logged when a gateway uses an authorizer this
 // release cannot evaluate; the request is refused.
 var ErrNotImplemented = errors.New("authorizer not implemented in this release; request refused")
 
-// ResourceURL is the canonical URL of a gateway's MCP endpoint, the
-// resource its tokens are for (RFC 8707, RFC 9728).
-func (a *Authorizer) ResourceURL(gatewayID string) string {
-	return a.dataURL + "/gateways/" + gatewayID + "/mcp"
-}
-
-// MetadataURL is where a gateway's protected resource metadata is served:
-// RFC 9728 §3.1 inserts the well-known segment between the host and the
-// resource's path, so a public URL with a path prefix keeps it after it.
-func (a *Authorizer) MetadataURL(gatewayID string) string {
-	origin, prefix := a.dataURL, ""
-	if i := strings.Index(a.dataURL, "://"); i >= 0 {
-		if j := strings.IndexByte(a.dataURL[i+3:], '/'); j >= 0 {
-			origin, prefix = a.dataURL[:i+3+j], a.dataURL[i+3+j:]
-		}
-	}
-	return origin + "/.well-known/oauth-protected-resource" + prefix + "/gateways/" + gatewayID + "/mcp"
-}
-
 // Authorize returns the request to serve (carrying the principal in its
 // context), or writes the refusal and returns an error for the log.
-// gatewayID and authorizerType identify the gateway; v is its compiled
-// token verifier (nil when its configuration could not be compiled).
-func (a *Authorizer) Authorize(w http.ResponseWriter, r *http.Request, gatewayID, authorizerType string, v TokenVerifier) (*http.Request, error) {
+// authorizerType is the gateway's; v is its compiled token verifier (nil
+// when its configuration could not be compiled); metadataURL is its
+// protected resource metadata in the form the request used (package address).
+func (a *Authorizer) Authorize(w http.ResponseWriter, r *http.Request, authorizerType string, v TokenVerifier, metadataURL string) (*http.Request, error) {
 	switch authorizerType {
 	case "NONE":
 		return r, nil
 	case "CUSTOM_JWT", "AUTHENTICATE_ONLY":
-		return a.bearer(w, r, gatewayID, v)
+		return a.bearer(w, r, v, metadataURL)
 	default: // AWS_IAM and anything unknown
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("X-Amzn-ErrorType", "AccessDeniedException")
@@ -100,8 +79,7 @@ func (a *Authorizer) Authorize(w http.ResponseWriter, r *http.Request, gatewayID
 	}
 }
 
-func (a *Authorizer) bearer(w http.ResponseWriter, r *http.Request, gatewayID string, v TokenVerifier) (*http.Request, error) {
-	prm := a.MetadataURL(gatewayID)
+func (a *Authorizer) bearer(w http.ResponseWriter, r *http.Request, v TokenVerifier, prm string) (*http.Request, error) {
 	if v == nil {
 		// The configuration could not be compiled: fail closed.
 		refuse(w, http.StatusUnauthorized, Challenge("invalid_token", "the gateway cannot validate tokens right now", nil, prm))

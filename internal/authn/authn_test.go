@@ -27,8 +27,9 @@ func (fakeVerifier) AuthorizationServers(context.Context) []string {
 }
 
 func TestAuthorize(t *testing.T) {
-	a := NewAuthorizer("https://mcp.example.com/", nil)
-	prm := `resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/gateways/gw-1/mcp"`
+	a := NewAuthorizer(nil)
+	const metadataURL = "https://mcp.example.com/.well-known/oauth-protected-resource/gateways/gw-1/mcp"
+	prm := `resource_metadata="` + metadataURL + `"`
 	v := fakeVerifier{refusals: map[string]*Refusal{
 		"noscope": {Status: 403, Code: "insufficient_scope", Description: "token lacks a required scope", Scopes: []string{"sre/admin"}},
 	}}
@@ -59,7 +60,7 @@ func TestAuthorize(t *testing.T) {
 			if tt.header != "" {
 				r.Header.Set("Authorization", tt.header)
 			}
-			out, err := a.Authorize(w, r, "gw-1", tt.authorizer, tt.verifier)
+			out, err := a.Authorize(w, r, tt.authorizer, tt.verifier, metadataURL)
 			if tt.wantStatus == 0 {
 				if err != nil || out == nil || w.Body.Len() != 0 {
 					t.Fatalf("Authorize = %v; body %q", err, w.Body)
@@ -95,15 +96,8 @@ func TestAuthorize(t *testing.T) {
 	}
 }
 
-func TestURLs(t *testing.T) {
-	a := NewAuthorizer("https://mcp.example.com/base/", nil)
-	if got := a.ResourceURL("gw-1"); got != "https://mcp.example.com/base/gateways/gw-1/mcp" {
-		t.Fatal(got)
-	}
-	if got := a.MetadataURL("gw-1"); got != "https://mcp.example.com/.well-known/oauth-protected-resource/base/gateways/gw-1/mcp" {
-		t.Fatal(got)
-	}
-	if got := NewAuthorizer("http://127.0.0.1:8080", nil).MetadataURL("g"); got != "http://127.0.0.1:8080/.well-known/oauth-protected-resource/gateways/g/mcp" {
+func TestPrincipalUserID(t *testing.T) {
+	if got := (&Principal{Subject: "s", ClientID: "c"}).UserID(); got != "s" {
 		t.Fatal(got)
 	}
 	if got := (&Principal{ClientID: "c"}).UserID(); got != "c" {

@@ -90,6 +90,7 @@ func (sf *serveFlags) register(cmd *cobra.Command) {
 	f.StringVar(&sf.flags.Region, "region", config.DefaultRegion, "AWS region used in ARNs")
 	f.StringVar(&sf.flags.PublicDataURL, "public-data-url", "", "base URL agents use to reach the data plane (default http://<data-listen>)")
 	f.StringVar(&sf.flags.LogLevel, "log-level", "info", "debug, info, warn or error")
+	f.StringVar(&sf.flags.GatewayDomain, "gateway-domain", "", "serve gateways host-based at {gatewayId}.<domain>/mcp as well (needs wildcard DNS)")
 }
 
 // config merges the config file and the flags (flags win), applies the
@@ -116,6 +117,7 @@ func (sf *serveFlags) config(cmd *cobra.Command) (config.Config, error) {
 	override("region", &cfg.Region, sf.flags.Region)
 	override("public-data-url", &cfg.PublicDataURL, sf.flags.PublicDataURL)
 	override("log-level", &cfg.LogLevel, sf.flags.LogLevel)
+	override("gateway-domain", &cfg.GatewayDomain, sf.flags.GatewayDomain)
 	cfg.ApplyDefaults()
 	if err := cfg.Validate(); err != nil {
 		return cfg, fmt.Errorf("invalid configuration:\n%w", err)

@@ -46,6 +46,11 @@ type Config struct {
 	// (e.g. https://mcp.example.com). It is what gatewayUrl is built from.
 	// Default: http://<data listener address>.
 	PublicDataURL string `yaml:"public_data_url"`
+	// GatewayDomain, when set, makes every gateway reachable host-based at
+	// {gatewayId}.<gateway_domain>/mcp (like AgentCore's gateway URLs) with
+	// its metadata at the root well-known URL; gatewayUrl then reports that
+	// form. DNS (a wildcard record) and TLS for it are the operator's.
+	GatewayDomain string `yaml:"gateway_domain"`
 	// AllowedOrigins lists browser origins (scheme://host[:port]) allowed to
 	// call the data plane cross-origin. Requests from any other Origin are
 	// refused with 403 (DNS-rebinding and CSRF protection).
@@ -171,6 +176,9 @@ func (c *Config) Validate() error {
 			bad("public_data_url", "%q must not have a query or fragment", c.PublicDataURL)
 		}
 	}
+	if d := c.GatewayDomain; d != "" && !hostnameRE(d) {
+		bad("gateway_domain", "%q is not a host name like gw.example.com (no scheme, port or path)", d)
+	}
 	for i, o := range c.AllowedOrigins {
 		u, err := url.Parse(o)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
@@ -194,6 +202,24 @@ func (c *Config) Validate() error {
 		bad("egress.max_response_bytes", "%d: want 1024..104857600", c.Egress.MaxResponseBytes)
 	}
 	return errors.Join(errs...)
+}
+
+// hostnameRE accepts dot-separated DNS labels.
+func hostnameRE(s string) bool {
+	if len(s) > 253 || strings.HasPrefix(s, ".") || strings.HasSuffix(s, ".") {
+		return false
+	}
+	for _, label := range strings.Split(s, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // SQLitePath returns the file path of a sqlite:// DSN.

@@ -82,6 +82,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 		Region:         "Mars",
 		PublicDataURL:  "ftp://x",
 		AllowedOrigins: []string{"https://ok.example", "evil"},
+		GatewayDomain:  "https://gw.example.com",
 		LogLevel:       "loud",
 	}
 	c.ApplyDefaults()
@@ -90,7 +91,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 		t.Fatal("Validate accepted a broken config")
 	}
 	msg := err.Error()
-	for _, field := range []string{"data_listen", "store", "region", "public_data_url", "allowed_origins[1]", "log_level"} {
+	for _, field := range []string{"data_listen", "store", "region", "public_data_url", "allowed_origins[1]", "log_level", "gateway_domain"} {
 		if !strings.Contains(msg, field+":") {
 			t.Errorf("error does not name %s:\n%s", field, msg)
 		}

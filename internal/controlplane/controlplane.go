@@ -44,9 +44,9 @@ type Options struct {
 	Keys      *iam.Keyring
 	Region    string
 	AccountID string
-	// DataURL is the public data-plane base URL; gatewayUrl derives from it.
-	DataURL string
-	Logger  *slog.Logger
+	// GatewayURL returns a gateway's gatewayUrl (package address).
+	GatewayURL func(gatewayID string) string
+	Logger     *slog.Logger
 	// AfterWrite, if set, runs after every successful mutation before the
 	// response is written (the server uses it to refresh the catalog so a
 	// change is visible to MCP clients as soon as the call returns).

@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
 	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
+	"github.com/toolgate/toolgate/internal/address"
 	"github.com/toolgate/toolgate/internal/iam"
 	"github.com/toolgate/toolgate/internal/store"
 	"github.com/toolgate/toolgate/internal/store/sqlstore"
@@ -59,7 +60,7 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{st: st, creds: aws.Credentials{AccessKeyID: id, SecretAccessKey: secret}}
 	f.srv = httptest.NewServer(New(Options{
 		Store: st, Vault: v, Keys: keys, Region: "us-east-1", AccountID: "123456789012",
-		DataURL: "http://127.0.0.1:9", AfterWrite: func(context.Context) { f.writes++ },
+		GatewayURL: address.New("http://127.0.0.1:9", "").GatewayURL, AfterWrite: func(context.Context) { f.writes++ },
 	}))
 	t.Cleanup(f.srv.Close)
 	f.sdk = bedrockagentcorecontrol.New(bedrockagentcorecontrol.Options{

@@ -208,7 +208,7 @@ func (a *api) loadGateway(r *http.Request) (store.Gateway, error) {
 func (a *api) gatewayOut(g store.Gateway) agentcore.Gateway {
 	var cfg gatewayConfig
 	_ = json.Unmarshal(g.Config, &cfg) // written by us; validated on the way in
-	url := strings.TrimSuffix(a.DataURL, "/") + "/gateways/" + g.ID + "/mcp"
+	url := a.GatewayURL(g.ID)
 	return agentcore.Gateway{
 		GatewayArn: g.ARN, GatewayID: g.ID, GatewayURL: &url,
 		CreatedAt: agentcore.NewDateTime(g.CreatedAt), UpdatedAt: agentcore.NewDateTime(g.UpdatedAt),

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/toolgate/toolgate/internal/address"
 	"github.com/toolgate/toolgate/internal/authn"
 	"github.com/toolgate/toolgate/internal/catalog"
 )
@@ -48,7 +49,7 @@ func jwtServer(t *testing.T) (*httptest.Server, *Server) {
 	catalog.Finish(gw)
 	open := gateway("gw-open000000", &echoTarget{}, "a")
 	srv := httptest.NewServer(nil)
-	dp := New(Options{Authorizer: authn.NewAuthorizer(srv.URL, nil)})
+	dp := New(Options{Addresses: address.New(srv.URL, "")})
 	dp.Apply(snapshot(1, gw, open))
 	srv.Config.Handler = dp.Handler()
 	t.Cleanup(srv.Close)
@@ -184,5 +185,88 @@ func TestMetadataGatewayID(t *testing.T) {
 		if id != tt.id && tt.ok || ok != tt.ok {
 			t.Errorf("metadataGatewayID(%q) = %q, %v; want %q, %v", tt.path, id, ok, tt.id, tt.ok)
 		}
+	}
+}
+
+// hostRT sends every request to the test server while keeping the Host of
+// the URL the client used, like wildcard DNS pointing at the data plane.
+type hostRT struct {
+	addr  string
+	token string
+}
+
+func (h hostRT) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Host = r.URL.Host
+	r.URL.Host = h.addr
+	if h.token != "" {
+		r.Header.Set("Authorization", "Bearer "+h.token)
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+func TestHostBasedGateways(t *testing.T) {
+	gw := gateway("gw-jwt0000000", &echoTarget{}, "a")
+	gw.AuthorizerType, gw.Verifier = "CUSTOM_JWT", tokenVerifier{}
+	catalog.Finish(gw)
+	srv := httptest.NewServer(nil)
+	t.Cleanup(srv.Close)
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	port := addr[strings.LastIndex(addr, ":"):]
+	dp := New(Options{Addresses: address.New(srv.URL, "gw.test")})
+	dp.Apply(snapshot(1, gw))
+	srv.Config.Handler = dp.Handler()
+	base := "http://gw-jwt0000000.gw.test" + port
+	client := func(token string) *http.Client { return &http.Client{Transport: hostRT{addr, token}} }
+
+	// No token: the challenge points at the root metadata of the host.
+	resp, err := client("").Post(base+"/mcp", "application/json", strings.NewReader(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if want := `resource_metadata="` + base + `/.well-known/oauth-protected-resource/mcp"`; resp.StatusCode != 401 || !strings.Contains(resp.Header.Get("WWW-Authenticate"), want) {
+		t.Fatalf("challenge %d %q, want %s", resp.StatusCode, resp.Header.Get("WWW-Authenticate"), want)
+	}
+	for _, path := range []string{"/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource/mcp"} {
+		resp, err := client("").Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc struct{ Resource string }
+		json.NewDecoder(resp.Body).Decode(&doc)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || doc.Resource != base+"/mcp" {
+			t.Fatalf("%s: %d resource %q", path, resp.StatusCode, doc.Resource)
+		}
+	}
+	// MCP over the host-based URL.
+	c := mcp.NewClient(&mcp.Implementation{Name: "t", Version: "1"}, nil)
+	cs, err := c.Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: base + "/mcp", HTTPClient: client("token-alice")}, &mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
+	if err != nil {
+		t.Fatalf("host-based connect: %v", err)
+	}
+	if _, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "t___a"}); err != nil {
+		t.Fatal(err)
+	}
+	cs.Close()
+	// Path-based addressing keeps working, with path-based URLs.
+	resp, err = http.Post(srv.URL+"/gateways/gw-jwt0000000/mcp", "application/json", strings.NewReader(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if !strings.Contains(resp.Header.Get("WWW-Authenticate"), srv.URL+"/.well-known/oauth-protected-resource/gateways/gw-jwt0000000/mcp") {
+		t.Fatalf("path-based challenge %q", resp.Header.Get("WWW-Authenticate"))
+	}
+	// A Host that names neither a gateway nor this data plane is refused.
+	req, _ := http.NewRequest("POST", "http://evil.example"+port+"/gateways/gw-jwt0000000/mcp", strings.NewReader(`{}`))
+	resp, err = client("token-alice").Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("foreign Host: %d, want 403", resp.StatusCode)
 	}
 }

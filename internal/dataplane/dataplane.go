@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/auth"
+	"github.com/toolgate/toolgate/internal/address"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/toolgate/toolgate/internal/authn"
 	"github.com/toolgate/toolgate/internal/catalog"
@@ -40,9 +41,11 @@ type Options struct {
 	Logger *slog.Logger
 	// AllowedOrigins are browser origins allowed besides same-origin ones.
 	AllowedOrigins []string
-	// Authorizer applies the gateway's authorizerType; nil means one with
-	// a loopback base URL (tests).
+	// Authorizer applies the gateway's authorizerType; nil = a default one.
 	Authorizer *authn.Authorizer
+	// Addresses computes gateway and metadata URLs; the zero value means
+	// path-based addressing under http://127.0.0.1 (tests).
+	Addresses address.Book
 	// Implementation is reported to clients in initialize.
 	Implementation *mcp.Implementation
 }
@@ -75,7 +78,10 @@ func New(o Options) *Server {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.Authorizer == nil {
-		o.Authorizer = authn.NewAuthorizer("http://127.0.0.1", o.Logger)
+		o.Authorizer = authn.NewAuthorizer(o.Logger)
+	}
+	if o.Addresses == (address.Book{}) {
+		o.Addresses = address.New("http://127.0.0.1", "")
 	}
 	if o.Implementation == nil {
 		o.Implementation = &mcp.Implementation{Name: "toolgate", Version: "dev"}
@@ -130,8 +136,11 @@ func (s *Server) newGatewayServer(gw *catalog.Gateway) *gatewayServer {
 	timeout := time.Duration(gw.SessionTimeoutSeconds) * time.Second
 	get := func(*http.Request) *mcp.Server { return srv }
 	sdkLog := slog.New(demote{s.log.Handler()})
-	gs.stateful = mcp.NewStreamableHTTPHandler(get, &mcp.StreamableHTTPOptions{SessionTimeout: timeout, Logger: sdkLog})
-	gs.stateless = mcp.NewStreamableHTTPHandler(get, &mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true, Logger: sdkLog})
+	// With host-based addressing, Host names gateways, so the SDK's
+	// loopback-only Host check cannot apply; checkHost replaces it.
+	ownHostCheck := s.opts.Addresses.Domain() != ""
+	gs.stateful = mcp.NewStreamableHTTPHandler(get, &mcp.StreamableHTTPOptions{SessionTimeout: timeout, Logger: sdkLog, DisableLocalhostProtection: ownHostCheck})
+	gs.stateless = mcp.NewStreamableHTTPHandler(get, &mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true, Logger: sdkLog, DisableLocalhostProtection: ownHostCheck})
 	gs.statefulAuthed, gs.statelessAuthed = handToSDK(gs.stateful), handToSDK(gs.stateless)
 	return gs
 }
@@ -200,20 +209,49 @@ func (s *Server) Handler() http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(`{"status":"ok"}`))
 	})
-	mux.HandleFunc("/gateways/{gatewayId}/mcp", s.serveMCP)
+	mux.HandleFunc("/gateways/{gatewayId}/mcp", func(w http.ResponseWriter, r *http.Request) { s.serveMCP(w, r, r.PathValue("gatewayId")) })
 	mux.HandleFunc("/.well-known/oauth-protected-resource/", s.serveMetadata)
-	return s.checkOrigin(mux)
+	var h http.Handler = mux
+	if s.opts.Addresses.Domain() != "" {
+		h = s.hostBased(mux)
+	}
+	return s.checkOrigin(h)
 }
 
-func (s *Server) serveMCP(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("gatewayId")
+// hostBased serves {id}.<domain>/mcp and its root metadata documents, and
+// refuses Host headers that name neither a gateway nor this data plane.
+func (s *Server) hostBased(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		book := s.opts.Addresses
+		if !book.HostAllowed(r.Host) {
+			writeJSONRPCError(w, http.StatusForbidden, -32000, "Forbidden: Host "+r.Host+" is not served here")
+			return
+		}
+		id, ok := book.GatewayFromHost(r.Host)
+		if !ok {
+			next.ServeHTTP(w, r)
+			return
+		}
+		switch r.URL.Path {
+		case "/mcp":
+			s.serveMCP(w, r, id)
+		case "/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource/mcp":
+			s.writeMetadata(w, r, id)
+		default:
+			next.ServeHTTP(w, r)
+		}
+	})
+}
+
+func (s *Server) serveMCP(w http.ResponseWriter, r *http.Request, id string) {
 	gs := (*s.gateways.Load())[id]
 	if gs == nil {
 		writeJSONRPCError(w, http.StatusNotFound, -32001, fmt.Sprintf("gateway %q not found", id))
 		return
 	}
 	gw := gs.gw.Load()
-	authed, err := s.opts.Authorizer.Authorize(w, r, gw.ID, gw.AuthorizerType, gw.Verifier)
+	_, metadataURL := s.opts.Addresses.For(r, gw.ID)
+	authed, err := s.opts.Authorizer.Authorize(w, r, gw.AuthorizerType, gw.Verifier, metadataURL)
 	if err != nil {
 		// The diagnosis names the failed check; only sub/client_id ever
 		// appear in it, never other claims or the token.

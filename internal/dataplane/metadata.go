@@ -11,6 +11,18 @@ import (
 // URL the 401 challenges point at. Only gateways that accept bearer tokens
 // have metadata: the document must name an authorization server.
 func (s *Server) serveMetadata(w http.ResponseWriter, r *http.Request) {
+	id, ok := metadataGatewayID(r.URL.Path)
+	if !ok {
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		http.NotFound(w, r)
+		return
+	}
+	s.writeMetadata(w, r, id)
+}
+
+// writeMetadata writes the metadata document of gateway id, with the
+// resource in the form the request used.
+func (s *Server) writeMetadata(w http.ResponseWriter, r *http.Request, id string) {
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
@@ -23,11 +35,6 @@ func (s *Server) serveMetadata(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	id, ok := metadataGatewayID(r.URL.Path)
-	if !ok {
-		http.NotFound(w, r)
-		return
-	}
 	gs := (*s.gateways.Load())[id]
 	if gs == nil {
 		http.NotFound(w, r)
@@ -38,8 +45,9 @@ func (s *Server) serveMetadata(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r) // NONE / AWS_IAM gateways have no OAuth resource metadata
 		return
 	}
+	resource, _ := s.opts.Addresses.For(r, gw.ID)
 	doc := map[string]any{
-		"resource":                 s.opts.Authorizer.ResourceURL(gw.ID),
+		"resource":                 resource,
 		"authorization_servers":    gw.Verifier.AuthorizationServers(r.Context()),
 		"bearer_methods_supported": []string{"header"},
 		"resource_name":            gw.Name,

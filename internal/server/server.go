@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/toolgate/toolgate/internal/address"
 	"github.com/toolgate/toolgate/internal/authn"
 	"github.com/toolgate/toolgate/internal/authn/jwtauth"
 	"github.com/toolgate/toolgate/internal/catalog"
@@ -115,22 +116,24 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 	// The catalog owns the store's change signal; it tells the IdP.
 	cat.Subscribe(func(*catalog.Snapshot) { idpSrv.Notify() })
 
+	addresses := address.New(dataURL, cfg.GatewayDomain)
 	dp := dataplane.New(dataplane.Options{
 		Logger:         log,
 		AllowedOrigins: cfg.AllowedOrigins,
-		Authorizer:     authn.NewAuthorizer(dataURL, log),
+		Authorizer:     authn.NewAuthorizer(log),
+		Addresses:      addresses,
 		Implementation: &mcp.Implementation{Name: "toolgate", Version: Version},
 	})
 	cat.Subscribe(dp.Apply)
 
 	cp := controlplane.New(controlplane.Options{
-		Store:     st,
-		Vault:     v,
-		Keys:      keys,
-		Region:    cfg.Region,
-		AccountID: inst.AccountID,
-		DataURL:   dataURL,
-		Logger:    log,
+		Store:      st,
+		Vault:      v,
+		Keys:       keys,
+		Region:     cfg.Region,
+		AccountID:  inst.AccountID,
+		GatewayURL: addresses.GatewayURL,
+		Logger:     log,
 		// Writes become visible to the data plane before the response is
 		// sent, so "create target, then list tools" never races.
 		AfterWrite: func(ctx context.Context) { _ = cat.Refresh(ctx, false) },
