@@ -15,7 +15,8 @@ import (
 type jwtVerifier struct{ a *jwtauth.Authorizer }
 
 // NewJWTVerifier compiles a gateway's customJWTAuthorizer configuration.
-func NewJWTVerifier(keys *jwtauth.KeySets, authorizerType agentcore.AuthorizerType, cfg *agentcore.AuthorizerConfiguration) (authn.TokenVerifier, error) {
+// leeway 0 means jwtauth's default.
+func NewJWTVerifier(keys *jwtauth.KeySets, authorizerType agentcore.AuthorizerType, cfg *agentcore.AuthorizerConfiguration, leeway time.Duration) (authn.TokenVerifier, error) {
 	mode, ok := jwtauth.ModeFor(authorizerType)
 	if !ok {
 		return nil, nil
@@ -23,7 +24,7 @@ func NewJWTVerifier(keys *jwtauth.KeySets, authorizerType agentcore.AuthorizerTy
 	if cfg == nil || cfg.CustomJWTAuthorizer == nil {
 		return nil, errors.New("authorizerConfiguration.customJWTAuthorizer is missing")
 	}
-	a, err := jwtauth.New(keys, *cfg.CustomJWTAuthorizer, jwtauth.Options{Mode: mode})
+	a, err := jwtauth.New(keys, *cfg.CustomJWTAuthorizer, jwtauth.Options{Mode: mode, Leeway: leeway})
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/toolgate/toolgate/internal/agentcore"
 	"github.com/toolgate/toolgate/internal/arn"
@@ -31,6 +32,8 @@ type BuildEnv struct {
 	Logger     *slog.Logger
 	// KeySets caches the JWKS of CUSTOM_JWT gateways' identity providers.
 	KeySets *jwtauth.KeySets
+	// JWTLeeway is the clock skew allowed on exp/nbf/iat (0 = default).
+	JWTLeeway time.Duration
 }
 
 // APIKeyAAD is the vault owner label of an API-key provider's key; the
@@ -115,7 +118,7 @@ func compileVerifier(env BuildEnv, gatewayID string, cfg *agentcore.UpdateGatewa
 	if env.KeySets == nil {
 		return nil, verifierEntry{key: key}
 	}
-	v, err := NewJWTVerifier(env.KeySets, cfg.AuthorizerType, cfg.AuthorizerConfiguration)
+	v, err := NewJWTVerifier(env.KeySets, cfg.AuthorizerType, cfg.AuthorizerConfiguration, env.JWTLeeway)
 	if err != nil {
 		// The gateway stays served but refuses every request (fail closed).
 		env.Logger.Error("gateway authorizer cannot be compiled; its requests are refused", "gateway", gatewayID, "err", err)

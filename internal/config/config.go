@@ -51,6 +51,9 @@ type Config struct {
 	// its metadata at the root well-known URL; gatewayUrl then reports that
 	// form. DNS (a wildcard record) and TLS for it are the operator's.
 	GatewayDomain string `yaml:"gateway_domain"`
+	// JWTLeewaySeconds is the clock skew allowed when checking a bearer
+	// token's exp, nbf and iat. Default 60.
+	JWTLeewaySeconds int `yaml:"jwt_leeway_seconds"`
 	// AllowedOrigins lists browser origins (scheme://host[:port]) allowed to
 	// call the data plane cross-origin. Requests from any other Origin are
 	// refused with 403 (DNS-rebinding and CSRF protection).
@@ -83,6 +86,7 @@ const (
 	DefaultControlListen    = "127.0.0.1:8081"
 	DefaultRegion           = "us-east-1"
 	DefaultTimeoutSeconds   = 60
+	DefaultJWTLeewaySeconds = 60
 	DefaultMaxResponseBytes = 10 << 20
 )
 
@@ -131,6 +135,9 @@ func (c *Config) ApplyDefaults() {
 	if c.LogFormat == "" {
 		c.LogFormat = "text"
 	}
+	if c.JWTLeewaySeconds == 0 {
+		c.JWTLeewaySeconds = DefaultJWTLeewaySeconds
+	}
 	if c.Egress.TimeoutSeconds == 0 {
 		c.Egress.TimeoutSeconds = DefaultTimeoutSeconds
 	}
@@ -175,6 +182,9 @@ func (c *Config) Validate() error {
 		} else if u.RawQuery != "" || u.Fragment != "" {
 			bad("public_data_url", "%q must not have a query or fragment", c.PublicDataURL)
 		}
+	}
+	if c.JWTLeewaySeconds < 0 || c.JWTLeewaySeconds > 600 {
+		bad("jwt_leeway_seconds", "%d: want 0..600", c.JWTLeewaySeconds)
 	}
 	if d := c.GatewayDomain; d != "" && !hostnameRE(d) {
 		bad("gateway_domain", "%q is not a host name like gw.example.com (no scheme, port or path)", d)

@@ -22,6 +22,8 @@ func TestDefaults(t *testing.T) {
 		LogLevel:      "info",
 		LogFormat:     "text",
 		Egress:        Egress{TimeoutSeconds: 60, MaxResponseBytes: 10 << 20},
+
+		JWTLeewaySeconds: 60,
 	}
 	if diff := cmp.Diff(want, c); diff != "" {
 		t.Fatalf("defaults (-want +got):\n%s", diff)

@@ -98,6 +98,7 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 	defer keySets.Close()
 	builder := catalog.NewBuilder(catalog.BuildEnv{
 		Store: st, Vault: v, HTTPClient: httpClient, Logger: log, KeySets: keySets,
+		JWTLeeway: time.Duration(cfg.JWTLeewaySeconds) * time.Second,
 	})
 	cat := catalog.NewManager(st, builder, log, 0)
 	runCtx, cancel := context.WithCancel(ctx)
