@@ -119,6 +119,19 @@ func (c *connFlags) explain(err error) error {
 	return err
 }
 
+// runCognito calls one Cognito user-pool operation and prints its output.
+func (c *connFlags) runCognito(cmd *cobra.Command, call func(context.Context, *cognitoidentityprovider.Client) (any, error)) error {
+	client, err := c.cognito(cmd.Context(), cmd.ErrOrStderr())
+	if err != nil {
+		return err
+	}
+	out, err := call(cmd.Context(), client)
+	if err != nil {
+		return c.explain(err)
+	}
+	return printJSON(cmd.OutOrStdout(), out)
+}
+
 func fileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil

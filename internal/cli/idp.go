@@ -12,8 +12,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/spf13/cobra"
+	"github.com/toolgate/toolgate/internal/idp"
 	"github.com/toolgate/toolgate/internal/server"
 )
 
@@ -36,7 +40,125 @@ func newIdPCmd() *cobra.Command {
 	}
 	rotate.Flags().StringVar(&pool, "pool", "", "user pool id")
 	rotate.MarkFlagRequired("pool")
-	cmd.AddCommand(rotate)
+	cmd.AddCommand(rotate, newIdPPoolCmd(&conn), newIdPClientCmd(&conn))
+	return cmd
+}
+
+// newIdPPoolCmd: toolgate idp pool create|list|delete, over the Cognito API.
+func newIdPPoolCmd(conn *connFlags) *cobra.Command {
+	cmd := &cobra.Command{Use: "pool", Short: "Manage user pools (each is an OAuth issuer)"}
+	var name string
+	var scopes []string
+	create := &cobra.Command{
+		Use: "create --name NAME [--resource-server ID --scopes a,b]", Short: "Create a user pool, optionally with a resource server and its scopes", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cog, err := conn.cognito(cmd.Context(), cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			out, err := cog.CreateUserPool(cmd.Context(), &cip.CreateUserPoolInput{PoolName: aws.String(name)})
+			if err != nil {
+				return conn.explain(err)
+			}
+			id := aws.ToString(out.UserPool.Id)
+			rs, _ := cmd.Flags().GetString("resource-server")
+			if rs != "" {
+				in := &cip.CreateResourceServerInput{UserPoolId: aws.String(id), Identifier: aws.String(rs), Name: aws.String(rs)}
+				for _, sc := range scopes {
+					in.Scopes = append(in.Scopes, ciptypes.ResourceServerScopeType{ScopeName: aws.String(sc), ScopeDescription: aws.String(sc)})
+				}
+				if _, err := cog.CreateResourceServer(cmd.Context(), in); err != nil {
+					return fmt.Errorf("pool %s created, but its resource server was not: %w", id, err)
+				}
+			}
+			dataURL, err := conn.dataURL()
+			if err != nil {
+				return printJSON(cmd.OutOrStdout(), map[string]any{"Id": id, "Name": name})
+			}
+			return printJSON(cmd.OutOrStdout(), map[string]any{"Id": id, "Name": name, "Issuer": idp.Issuer(dataURL, id),
+				"DiscoveryUrl": idp.DiscoveryURL(dataURL, id), "TokenEndpoint": idp.TokenEndpoint(dataURL, id)})
+		},
+	}
+	create.Flags().StringVar(&name, "name", "", "pool name")
+	create.Flags().String("resource-server", "", "resource server identifier (scopes become <identifier>/<scope>)")
+	create.Flags().StringSliceVar(&scopes, "scopes", []string{"invoke"}, "scopes of the resource server")
+	create.MarkFlagRequired("name")
+	list := &cobra.Command{
+		Use: "list", Short: "List user pools", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return conn.runCognito(cmd, func(ctx context.Context, c *cip.Client) (any, error) {
+				out, err := c.ListUserPools(ctx, &cip.ListUserPoolsInput{MaxResults: aws.Int32(60)})
+				if err != nil {
+					return nil, err
+				}
+				return out.UserPools, nil
+			})
+		},
+	}
+	del := &cobra.Command{
+		Use: "delete POOL_ID", Short: "Delete a user pool with its clients and keys", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return conn.runCognito(cmd, func(ctx context.Context, c *cip.Client) (any, error) {
+				_, err := c.DeleteUserPool(ctx, &cip.DeleteUserPoolInput{UserPoolId: aws.String(args[0])})
+				return map[string]string{"Deleted": args[0]}, err
+			})
+		},
+	}
+	cmd.AddCommand(create, list, del)
+	return cmd
+}
+
+// newIdPClientCmd: toolgate idp client create|list|delete --pool, over the
+// Cognito API.
+func newIdPClientCmd(conn *connFlags) *cobra.Command {
+	var pool string
+	cmd := &cobra.Command{Use: "client", Short: "Manage client_credentials app clients of a user pool"}
+	cmd.PersistentFlags().StringVar(&pool, "pool", "", "user pool id")
+	cmd.MarkPersistentFlagRequired("pool")
+	var name string
+	var scopes []string
+	create := &cobra.Command{
+		Use: "create --pool ID --name NAME --scopes rs/scope,…", Short: "Create an app client; its secret is printed only now", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return conn.runCognito(cmd, func(ctx context.Context, c *cip.Client) (any, error) {
+				out, err := c.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{
+					UserPoolId: aws.String(pool), ClientName: aws.String(name), GenerateSecret: true,
+					AllowedOAuthFlows: []ciptypes.OAuthFlowType{ciptypes.OAuthFlowTypeClientCredentials}, AllowedOAuthFlowsUserPoolClient: true,
+					AllowedOAuthScopes: scopes,
+				})
+				if err != nil {
+					return nil, err
+				}
+				return out.UserPoolClient, nil
+			})
+		},
+	}
+	create.Flags().StringVar(&name, "name", "", "client name")
+	create.Flags().StringSliceVar(&scopes, "scopes", nil, "allowed scopes, as <resource-server>/<scope>")
+	create.MarkFlagRequired("name")
+	create.MarkFlagRequired("scopes")
+	list := &cobra.Command{
+		Use: "list --pool ID", Short: "List app clients", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return conn.runCognito(cmd, func(ctx context.Context, c *cip.Client) (any, error) {
+				out, err := c.ListUserPoolClients(ctx, &cip.ListUserPoolClientsInput{UserPoolId: aws.String(pool), MaxResults: aws.Int32(60)})
+				if err != nil {
+					return nil, err
+				}
+				return out.UserPoolClients, nil
+			})
+		},
+	}
+	del := &cobra.Command{
+		Use: "delete --pool ID CLIENT_ID", Short: "Delete an app client (its tokens stop being issued at once)", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return conn.runCognito(cmd, func(ctx context.Context, c *cip.Client) (any, error) {
+				_, err := c.DeleteUserPoolClient(ctx, &cip.DeleteUserPoolClientInput{UserPoolId: aws.String(pool), ClientId: aws.String(args[0])})
+				return map[string]string{"Deleted": args[0]}, err
+			})
+		},
+	}
+	cmd.AddCommand(create, list, del)
 	return cmd
 }
 

@@ -194,3 +194,44 @@ func TestIdPRotateKey(t *testing.T) {
 }
 
 func base64URLDecode(s string) ([]byte, error) { return base64.RawURLEncoding.DecodeString(s) }
+
+// TestIdPPoolAndClientCommands manages the embedded IdP with the CLI only.
+func TestIdPPoolAndClientCommands(t *testing.T) {
+	dir := t.TempDir()
+	serve(t, dir)
+	var pool struct{ Id, DiscoveryUrl, TokenEndpoint string }
+	decodeJSON(t, mustRun(t, nil, "idp", "pool", "create", "--name", "agents", "--resource-server", "ops", "--scopes", "read,write", "--data-dir", dir), &pool)
+	if pool.Id == "" || !strings.HasSuffix(pool.DiscoveryUrl, "/idp/"+pool.Id+"/.well-known/openid-configuration") {
+		t.Fatalf("pool %+v", pool)
+	}
+	var client struct{ ClientId, ClientSecret string }
+	decodeJSON(t, mustRun(t, nil, "idp", "client", "create", "--pool", pool.Id, "--name", "bot", "--scopes", "ops/read", "--data-dir", dir), &client)
+	if client.ClientId == "" || client.ClientSecret == "" {
+		t.Fatalf("client %+v", client)
+	}
+	var clients []struct{ ClientId, ClientName string }
+	decodeJSON(t, mustRun(t, nil, "idp", "client", "list", "--pool", pool.Id, "--data-dir", dir), &clients)
+	if len(clients) != 1 || clients[0].ClientName != "bot" {
+		t.Fatalf("clients %+v", clients)
+	}
+	tokenStatus := func() int {
+		req, _ := http.NewRequest("POST", pool.TokenEndpoint, strings.NewReader("grant_type=client_credentials&scope=ops/read"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.SetBasicAuth(client.ClientId, client.ClientSecret)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := tokenStatus(); code != 200 {
+		t.Fatalf("token for a new client: %d", code)
+	}
+	mustRun(t, nil, "idp", "client", "delete", "--pool", pool.Id, client.ClientId, "--data-dir", dir)
+	if code := tokenStatus(); code != 401 {
+		t.Fatalf("token for a deleted client: %d, want 401", code)
+	}
+	mustRun(t, nil, "idp", "pool", "delete", pool.Id, "--data-dir", dir)
+	mustFail(t, nil, []string{"ResourceNotFoundException"}, "idp", "client", "list", "--pool", pool.Id, "--data-dir", dir)
+}
