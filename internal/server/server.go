@@ -94,7 +94,15 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 		Timeout:          time.Duration(cfg.Egress.TimeoutSeconds) * time.Second,
 		MaxResponseBytes: cfg.Egress.MaxResponseBytes,
 	})
-	keySets := jwtauth.NewKeySets(ctx, jwtauth.KeySetOptions{HTTPClient: httpClient, Logger: log})
+	// Identity providers are chosen by operators (discoveryUrl), not by tool
+	// definitions, and often live on private networks (the embedded one on
+	// loopback): egress.deny_private is for target upstreams. Cloud
+	// metadata addresses stay refused.
+	idpClient := egress.NewClient(egress.Options{
+		Policy:  egress.Policy{AllowLinkLocal: cfg.Egress.AllowLinkLocal},
+		Timeout: 10 * time.Second, MaxResponseBytes: 1 << 20,
+	})
+	keySets := jwtauth.NewKeySets(ctx, jwtauth.KeySetOptions{HTTPClient: idpClient, Logger: log})
 	defer keySets.Close()
 	builder := catalog.NewBuilder(catalog.BuildEnv{
 		Store: st, Vault: v, HTTPClient: httpClient, Logger: log, KeySets: keySets,
