@@ -16,6 +16,7 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/toolgate/toolgate/internal/config"
 	"github.com/toolgate/toolgate/internal/idp"
 )
 
@@ -24,9 +25,19 @@ import (
 // points a CUSTOM_JWT gateway at the embedded issuer, and calls a tool with
 // a token from the embedded token endpoint.
 func TestEmbeddedIdPEndToEnd(t *testing.T) {
+	testEmbeddedIdP(t, false)
+}
+
+// TestEmbeddedIdPWithDenyPrivate: egress.deny_private refuses the loopback
+// tool upstream but not the (loopback) embedded identity provider.
+func TestEmbeddedIdPWithDenyPrivate(t *testing.T) {
+	testEmbeddedIdP(t, true)
+}
+
+func testEmbeddedIdP(t *testing.T, denyPrivate bool) {
 	ctx := context.Background()
-	tg := start(t, t.TempDir())
-	up, _ := upstream(t)
+	tg := startWith(t, t.TempDir(), func(c *config.Config) { c.Egress.DenyPrivate = denyPrivate })
+	up, seen := upstream(t)
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion("us-east-1"),
 		awsconfig.WithSharedCredentialsFiles([]string{filepath.Join(tg.dir, "credentials")}),
 		awsconfig.WithSharedConfigFiles([]string{filepath.Join(tg.dir, "no-config")}))
@@ -88,10 +99,15 @@ func TestEmbeddedIdPEndToEnd(t *testing.T) {
 	}
 	defer cs.Close()
 	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "weather___getForecast", Arguments: map[string]any{"city": "Oslo"}})
-	if err != nil || !res.IsError || !strings.Contains(res.Content[0].(*mcp.TextContent).Text, "401") {
+	switch {
+	case err != nil || !res.IsError:
+		t.Fatalf("call: %v %+v", err, res)
+	case denyPrivate && len(*seen) != 0:
+		t.Fatalf("deny_private let a call reach the loopback upstream: %v", *seen)
+	case !denyPrivate && !strings.Contains(res.Content[0].(*mcp.TextContent).Text, "401"):
 		// The upstream wants an API key this target does not have: reaching
 		// it (and being refused by it) proves the gateway let the call in.
-		t.Fatalf("call: %v %+v", err, res)
+		t.Fatalf("call: %+v", res)
 	}
 	// The gateway's metadata names the embedded issuer.
 	mresp, err := http.Get(dataURL + "/.well-known/oauth-protected-resource/gateways/" + strings.Split(strings.TrimPrefix(gwURL, dataURL+"/gateways/"), "/")[0] + "/mcp")

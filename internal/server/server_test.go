@@ -63,7 +63,14 @@ type instance struct {
 // ports, and returns an SDK client that uses the generated credentials file.
 func start(t testing.TB, dir string) *instance {
 	t.Helper()
+	return startWith(t, dir, func(*config.Config) {})
+}
+
+// startWith is start with a configuration adjusted by edit.
+func startWith(t testing.TB, dir string, edit func(*config.Config)) *instance {
+	t.Helper()
 	cfg := config.Config{DataDir: dir, DataListen: "127.0.0.1:0", ControlListen: "127.0.0.1:0", LogLevel: "debug"}
+	edit(&cfg)
 	cfg.ApplyDefaults()
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
