@@ -1,7 +1,7 @@
 // Package authn authenticates inbound data-plane requests per gateway
 // authorizer: CUSTOM_JWT and AUTHENTICATE_ONLY verify bearer tokens (through
-// a TokenVerifier compiled into the catalog), NONE lets requests through, and
-// AWS_IAM fails closed until SigV4 on the data plane arrives (issue 5).
+// a TokenVerifier compiled into the catalog), AWS_IAM verifies SigV4 against
+// toolgate's access keys, and NONE lets requests through.
 // Every HTTP request is checked; sessions are not authentication.
 package authn
 
@@ -45,14 +45,17 @@ type TokenVerifier interface {
 // Authorizer applies a gateway's authorizer to data-plane requests.
 type Authorizer struct {
 	log *slog.Logger
+	// IAM verifies AWS_IAM gateways' SigV4 requests; nil refuses them.
+	IAM *SigV4Keys
 }
 
-// NewAuthorizer returns an Authorizer.
-func NewAuthorizer(log *slog.Logger) *Authorizer {
+// NewAuthorizer returns an Authorizer; iam may be nil (AWS_IAM gateways
+// then refuse every request).
+func NewAuthorizer(log *slog.Logger, iam *SigV4Keys) *Authorizer {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Authorizer{log: log}
+	return &Authorizer{log: log, IAM: iam}
 }
 
 // ErrNotImplemented is logged when a gateway uses an authorizer this
@@ -70,13 +73,29 @@ func (a *Authorizer) Authorize(w http.ResponseWriter, r *http.Request, authorize
 		return r, nil
 	case "CUSTOM_JWT", "AUTHENTICATE_ONLY":
 		return a.bearer(w, r, v, metadataURL)
-	default: // AWS_IAM and anything unknown
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("X-Amzn-ErrorType", "AccessDeniedException")
-		w.WriteHeader(http.StatusForbidden)
-		fmt.Fprintf(w, `{"message":"gateway authorizer %s is not available in this toolgate release"}`+"\n", authorizerType)
-		return nil, fmt.Errorf("%s: %w", authorizerType, ErrNotImplemented)
+	case "AWS_IAM":
+		if a.IAM == nil {
+			break
+		}
+		// Authorisation of bedrock-agentcore:InvokeGateway by policy
+		// documents arrives with them (issue 5); until then, as on the
+		// control plane, every authenticated principal may invoke.
+		p, se := a.IAM.verify(r)
+		if se != nil {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("X-Amzn-ErrorType", se.Code)
+			w.WriteHeader(se.Status)
+			fmt.Fprintf(w, `{"message":%q}`+"\n", se.Message)
+			return nil, fmt.Errorf("%s: %s", se.Code, se.Detail)
+		}
+		return r.WithContext(WithPrincipal(r.Context(), p)), nil
 	}
+	// Unknown authorizers, or AWS_IAM without a key source: fail closed.
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Amzn-ErrorType", "AccessDeniedException")
+	w.WriteHeader(http.StatusForbidden)
+	fmt.Fprintf(w, `{"message":"gateway authorizer %s is not available in this toolgate release"}`+"\n", authorizerType)
+	return nil, fmt.Errorf("%s: %w", authorizerType, ErrNotImplemented)
 }
 
 func (a *Authorizer) bearer(w http.ResponseWriter, r *http.Request, v TokenVerifier, prm string) (*http.Request, error) {

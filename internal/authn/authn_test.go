@@ -27,7 +27,7 @@ func (fakeVerifier) AuthorizationServers(context.Context) []string {
 }
 
 func TestAuthorize(t *testing.T) {
-	a := NewAuthorizer(nil)
+	a := NewAuthorizer(nil, nil)
 	const metadataURL = "https://mcp.example.com/.well-known/oauth-protected-resource/gateways/gw-1/mcp"
 	prm := `resource_metadata="` + metadataURL + `"`
 	v := fakeVerifier{refusals: map[string]*Refusal{
@@ -50,7 +50,7 @@ func TestAuthorize(t *testing.T) {
 		{"jwt good token", "CUSTOM_JWT", v, "Bearer good", 0, "", ""},
 		{"authenticate-only good token", "AUTHENTICATE_ONLY", v, "Bearer good", 0, "", ""},
 		{"jwt without verifier fails closed", "CUSTOM_JWT", nil, "Bearer good", 401, `Bearer error="invalid_token", error_description="the gateway cannot validate tokens right now", ` + prm, ""},
-		{"aws iam not yet", "AWS_IAM", nil, "", 403, "", "AccessDeniedException"},
+		{"aws iam without a key source fails closed", "AWS_IAM", nil, "", 403, "", "AccessDeniedException"},
 		{"unknown authorizer", "SOMETHING_NEW", nil, "", 403, "", "AccessDeniedException"},
 	}
 	for _, tt := range tests {

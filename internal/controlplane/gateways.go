@@ -257,7 +257,7 @@ func gatewayWarnings(c *agentcore.UpdateGatewayRequest) []string {
 	case agentcore.AuthorizerTypeNone:
 		return []string{"authorizerType NONE: anyone who can reach the data plane can list and call this gateway's tools"}
 	case agentcore.AuthorizerTypeAWSIAM:
-		return []string{"authorizerType AWS_IAM is stored but not enforced by this toolgate release: every MCP request to this gateway is refused until it is"}
+		return []string{"authorizerType AWS_IAM: requests must be SigV4-signed (service bedrock-agentcore) with a toolgate access key; until IAM policies are supported every active key may invoke"}
 	}
 	return nil
 }

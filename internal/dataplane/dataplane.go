@@ -78,7 +78,7 @@ func New(o Options) *Server {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.Authorizer == nil {
-		o.Authorizer = authn.NewAuthorizer(o.Logger)
+		o.Authorizer = authn.NewAuthorizer(o.Logger, nil)
 	}
 	if o.Addresses == (address.Book{}) {
 		o.Addresses = address.New("http://127.0.0.1", "")
@@ -276,13 +276,25 @@ func (s *Server) serveMCP(w http.ResponseWriter, r *http.Request, id string) {
 // auth.RequireBearerToken, so that middleware runs here with a verifier that
 // returns the verified principal instead of checking the token again.
 func handToSDK(next http.Handler) http.Handler {
-	return auth.RequireBearerToken(func(_ context.Context, _ string, r *http.Request) (*auth.TokenInfo, error) {
+	mw := auth.RequireBearerToken(func(_ context.Context, _ string, r *http.Request) (*auth.TokenInfo, error) {
 		p := authn.PrincipalFrom(r.Context())
 		if p == nil {
 			return nil, auth.ErrInvalidToken
 		}
 		return &auth.TokenInfo{UserID: p.UserID(), Scopes: p.Scopes, Expiration: p.ExpiresAt}, nil
 	}, &auth.RequireBearerTokenOptions{AllowMissingExpiration: true})(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := authn.BearerToken(r); err != nil {
+			// SigV4-authenticated (AWS_IAM): the middleware only reads
+			// bearer headers, so show it a placeholder; the principal it
+			// hands on comes from the context, verified already.
+			r2 := *r
+			r2.Header = r.Header.Clone()
+			r2.Header.Set("Authorization", "Bearer sigv4")
+			r = &r2
+		}
+		mw.ServeHTTP(w, r)
+	})
 }
 
 // checkOrigin refuses browser requests from foreign origins with 403 (MCP

@@ -126,10 +126,14 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 	cat.Subscribe(func(*catalog.Snapshot) { idpSrv.Notify() })
 
 	addresses := address.New(dataURL, cfg.GatewayDomain)
+	// AWS_IAM gateways verify SigV4 against cached access keys; any store
+	// change (a key deleted or deactivated among them) clears the cache.
+	iamKeys := authn.NewSigV4Keys(keys)
+	cat.Subscribe(func(*catalog.Snapshot) { iamKeys.Clear() })
 	dp := dataplane.New(dataplane.Options{
 		Logger:         log,
 		AllowedOrigins: cfg.AllowedOrigins,
-		Authorizer:     authn.NewAuthorizer(log),
+		Authorizer:     authn.NewAuthorizer(log, iamKeys),
 		Addresses:      addresses,
 		Implementation: &mcp.Implementation{Name: "toolgate", Version: Version},
 	})

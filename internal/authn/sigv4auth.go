@@ -1,0 +1,85 @@
+package authn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+
+	"github.com/toolgate/toolgate/internal/authn/sigv4"
+	"github.com/toolgate/toolgate/internal/iam"
+	"github.com/toolgate/toolgate/internal/store"
+)
+
+// SigV4Keys verifies SigV4-signed data-plane requests for AWS_IAM gateways
+// (signing name bedrock-agentcore, action bedrock-agentcore:InvokeGateway).
+// Unsealed secrets are cached so a tool call does not read the store; Clear
+// (called on every store change) makes a deleted or deactivated key stop
+// working at once.
+type SigV4Keys struct {
+	keys *iam.Keyring
+
+	mu    sync.RWMutex
+	cache map[string]cachedKey
+}
+
+type cachedKey struct {
+	secret    string
+	principal store.Principal
+}
+
+// NewSigV4Keys returns a verifier backed by keys.
+func NewSigV4Keys(keys *iam.Keyring) *SigV4Keys {
+	return &SigV4Keys{keys: keys, cache: map[string]cachedKey{}}
+}
+
+// Clear drops every cached secret.
+func (k *SigV4Keys) Clear() {
+	k.mu.Lock()
+	k.cache = map[string]cachedKey{}
+	k.mu.Unlock()
+}
+
+func (k *SigV4Keys) lookup(ctx context.Context, id string) (cachedKey, error) {
+	k.mu.RLock()
+	c, ok := k.cache[id]
+	k.mu.RUnlock()
+	if ok {
+		return c, nil
+	}
+	secret, p, err := k.keys.Secret(ctx, id)
+	if errors.Is(err, iam.ErrUnknownKey) {
+		return cachedKey{}, fmt.Errorf("%w: %s", sigv4.ErrUnknownKey, id)
+	}
+	if err != nil {
+		return cachedKey{}, err
+	}
+	c = cachedKey{secret: secret, principal: p}
+	k.mu.Lock()
+	if len(k.cache) > 10000 {
+		k.cache = map[string]cachedKey{}
+	}
+	k.cache[id] = c
+	k.mu.Unlock()
+	return c, nil
+}
+
+// verify checks the request's signature and returns the caller.
+func (k *SigV4Keys) verify(r *http.Request) (*Principal, *sigv4.Error) {
+	var found cachedKey
+	v := sigv4.Verifier{Service: "bedrock-agentcore", Lookup: func(ctx context.Context, id string) (string, error) {
+		c, err := k.lookup(ctx, id)
+		found = c
+		return c.secret, err
+	}}
+	id, err := v.Verify(r)
+	if err != nil {
+		var se *sigv4.Error
+		if errors.As(err, &se) {
+			return nil, se
+		}
+		return nil, &sigv4.Error{Code: "InternalFailure", Status: 500, Message: "The request could not be authenticated.", Err: err}
+	}
+	return &Principal{Subject: found.principal.ARN, ClientID: id.AccessKeyID}, nil
+}
