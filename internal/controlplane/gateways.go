@@ -8,7 +8,6 @@ import (
 	"errors"
 	"math/big"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/toolgate/toolgate/internal/agentcore"
@@ -169,7 +168,7 @@ func (a *api) deleteGateway(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *api) listGateways(w http.ResponseWriter, r *http.Request) error {
-	page, err := pageParams(r, 1000)
+	page, err := pageParams(r)
 	if err != nil {
 		return err
 	}
@@ -273,17 +272,16 @@ func canonical(v any) ([]byte, string, error) {
 	return raw, hex.EncodeToString(sum[:]), nil
 }
 
-// pageParams reads maxResults/nextToken query parameters.
-func pageParams(r *http.Request, max int) (store.Page, error) {
-	q := r.URL.Query()
-	p := store.Page{After: q.Get("nextToken")}
-	if s := q.Get("maxResults"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > max {
-			return p, errValidation("maxResults must be between 1 and "+strconv.Itoa(max),
-				agentcore.ValidationExceptionField{Name: "maxResults", Message: "must be an integer between 1 and " + strconv.Itoa(max)})
-		}
-		p.Limit = n
+// pageParams reads the maxResults/nextToken query parameters (validated as
+// the contract states) into a store page.
+func pageParams(r *http.Request) (store.Page, error) {
+	pq, err := agentcore.ParsePageQuery(r.URL.Query())
+	if err != nil {
+		return store.Page{}, err
+	}
+	p := store.Page{After: deref(pq.NextToken)}
+	if pq.MaxResults != nil {
+		p.Limit = int(*pq.MaxResults)
 	}
 	return p, nil
 }

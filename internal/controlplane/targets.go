@@ -229,7 +229,7 @@ func (a *api) listTargets(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page, err := pageParams(r, 1000)
+	page, err := pageParams(r)
 	if err != nil {
 		return err
 	}
