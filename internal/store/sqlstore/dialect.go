@@ -10,11 +10,11 @@ import (
 
 // dialect holds everything that differs between SQL backends, so the query
 // code is written once in portable SQL and never rewritten with regular
-// expressions. Adding PostgreSQL means adding a dialect value (placeholder
-// "$n", " FOR UPDATE", an advisory lock for migrations, a unique-violation
-// test on pgx's error code) and a migrations/postgres directory; text keys
-// there should use COLLATE "C" so that cursor comparisons order bytes the
-// way SQLite's BINARY collation does.
+// expressions. PostgreSQL (postgres.go) is a dialect value (placeholder
+// "$n", " FOR UPDATE", an advisory lock for migrations, error tests on pgx's
+// SQLSTATE codes) plus the migrations/postgres directory, whose text columns
+// use COLLATE "C" so that cursor comparisons order bytes the way SQLite's
+// BINARY collation does.
 type dialect struct {
 	// name selects the embedded migration directory migrations/<name>.
 	name string
@@ -43,6 +43,12 @@ type dialect struct {
 	// colliding field; this only catches a concurrent writer that slipped in
 	// between check and insert, and makes the store retry the transaction.
 	isUniqueViolation func(error) bool
+	// mustRetry, when set, reports an error that means "a concurrent
+	// writer got in the way" (a serialisation failure, a deadlock, a
+	// constraint a concurrent commit made fail): the whole write transaction
+	// is run again, like after errRetry. SQLite serialises writes, so it
+	// never sees one.
+	mustRetry func(error) bool
 }
 
 var sqliteDialect = dialect{

@@ -16,7 +16,7 @@ import (
 func parseDSN(dsn string) (dialect, string, error) {
 	scheme, rest, ok := strings.Cut(dsn, "://")
 	if !ok || scheme == "" {
-		return dialect{}, "", errors.New("store DSN must start with a scheme: sqlite://PATH")
+		return dialect{}, "", errors.New("store DSN must start with a scheme: sqlite://PATH or postgres://USER@HOST/DATABASE")
 	}
 	switch strings.ToLower(scheme) {
 	case "sqlite":
@@ -31,12 +31,13 @@ func parseDSN(dsn string) (dialect, string, error) {
 		}
 		return sqliteDialect, rest, nil
 	case "postgres", "postgresql":
-		return dialect{}, "", errors.New("store DSN scheme postgres:// is not supported by this build yet: use sqlite://PATH")
+		// pgx parses the whole URL itself; see postgresDataSource.
+		return postgresDialect, dsn, nil
 	default:
 		if len(scheme) > 20 {
 			scheme = scheme[:20] + "..."
 		}
-		return dialect{}, "", fmt.Errorf("unsupported store DSN scheme %q: want sqlite://PATH", scheme)
+		return dialect{}, "", fmt.Errorf("unsupported store DSN scheme %q: want sqlite://PATH or postgres://USER@HOST/DATABASE", scheme)
 	}
 }
 

@@ -95,7 +95,10 @@ func (s *Store) RotateSigningKey(ctx context.Context, next store.SigningKey, ret
 		return store.SigningKey{}, fmt.Errorf("rotate signing key: %w", err)
 	}
 	err = s.mutate(ctx, func(tx *sql.Tx) error {
-		if err := s.requirePool(ctx, tx, next.PoolID); err != nil {
+		// The pool row is locked where the dialect has row locks: two
+		// rotations of one pool running together would otherwise each
+		// retire the key they saw and both add an active key.
+		if err := s.lockPool(ctx, tx, next.PoolID); err != nil {
 			return err
 		}
 		// Check the new id first, so a refused rotation retires nothing.

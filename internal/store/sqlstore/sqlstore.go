@@ -1,6 +1,6 @@
 // Package sqlstore implements store.Store on database/sql with portable SQL:
-// SQLite through the pure-Go driver modernc.org/sqlite today, PostgreSQL
-// through the same code later. What differs between backends lives in a
+// SQLite through the pure-Go driver modernc.org/sqlite, PostgreSQL through
+// pgx's database/sql driver. What differs between backends lives in a
 // dialect value and in per-dialect migration directories, never in rewritten
 // query strings.
 //
@@ -45,7 +45,10 @@ var _ store.Store = (*Store)(nil)
 
 // Open connects to the database named by dsn and applies pending migrations.
 // Supported: sqlite://PATH with a relative or absolute PATH (the directory
-// and the file are created 0700/0600 when missing).
+// and the file are created 0700/0600 when missing), and
+// postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?PARAMS] (or postgresql://)
+// with any parameter pgx understands; the database and the schema the
+// search_path names must exist, the tables are created by the migrations.
 func Open(ctx context.Context, dsn string) (*Store, error) {
 	d, rest, err := parseDSN(dsn)
 	if err != nil {
@@ -59,8 +62,9 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s store: %w", d.name, err)
 	}
-	// Bounded so a burst of readers cannot open connections without limit;
-	// each SQLite connection carries its own page cache.
+	// Bounded so a burst of readers cannot open connections without limit:
+	// each SQLite connection carries its own page cache, and a PostgreSQL
+	// server shares max_connections among all replicas.
 	db.SetMaxOpenConns(16)
 	db.SetMaxIdleConns(4)
 	if err := db.PingContext(ctx); err != nil {
@@ -102,8 +106,8 @@ func (s *Store) Revision(ctx context.Context) (int64, error) {
 // attempt sees the other write and reports a precise conflict or succeeds.
 var errRetry = errors.New("concurrent write")
 
-// maxAttempts bounds those retries; with SQLite they never happen because
-// writes are serialised.
+// maxAttempts bounds those retries (and those of dialect.mustRetry errors);
+// with SQLite they never happen because writes are serialised.
 const maxAttempts = 5
 
 // mutate runs fn in a write transaction that always counts as a change.
@@ -130,7 +134,7 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) (changed bool, er
 			if attempt < maxAttempts {
 				continue
 			}
-			return fmt.Errorf("%w: concurrent writers collided %d times", store.ErrConflict, attempt)
+			return fmt.Errorf("%w: concurrent writers collided %d times (last: %v)", store.ErrConflict, attempt, err)
 		}
 		if err != nil {
 			return err
@@ -150,15 +154,26 @@ func (s *Store) writeOnce(ctx context.Context, fn func(tx *sql.Tx) (bool, error)
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 	changed, err := fn(tx)
 	if err != nil || !changed {
-		return false, err
+		return false, s.retryable(err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE store_revision SET value = value + 1 WHERE id = 1`); err != nil {
-		return false, fmt.Errorf("bump revision: %w", err)
+		return false, s.retryable(fmt.Errorf("bump revision: %w", err))
 	}
 	if err := tx.Commit(); err != nil {
-		return false, fmt.Errorf("commit: %w", err)
+		return false, s.retryable(fmt.Errorf("commit: %w", err))
 	}
 	return true, nil
+}
+
+// retryable turns an error the dialect attributes to a concurrent writer
+// into errRetry (keeping the cause for the final error message), and returns
+// any other error, nil included, unchanged: an Update callback's error must
+// reach the caller as is.
+func (s *Store) retryable(err error) error {
+	if err != nil && s.d.mustRetry != nil && s.d.mustRetry(err) {
+		return fmt.Errorf("%w (%w)", errRetry, err)
+	}
+	return err
 }
 
 // notify signals Changes without ever blocking the writer: one pending

@@ -46,8 +46,8 @@ func TestOpenRejectsBadDSN(t *testing.T) {
 		{"sqlite://./x.db?_txlock=deferred", "no query parameters"},
 		{"sqlite://./x.db#frag", "no query parameters"},
 		{"mysql://user:hunter2@db/toolgate", `unsupported store DSN scheme "mysql"`},
-		{"postgres://toolgate:hunter2@127.0.0.1/toolgate", "postgres:// is not supported"},
-		{"postgresql://toolgate:hunter2@127.0.0.1/toolgate", "postgres:// is not supported"},
+		{"postgres://toolgate:hunter2@127.0.0.1:99999/toolgate", "invalid postgres store DSN"},
+		{"postgresql://toolgate:hunter2@[::1/toolgate", "not a valid URL"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.dsn, func(t *testing.T) {

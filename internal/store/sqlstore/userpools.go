@@ -205,8 +205,18 @@ func (s *Store) DeleteUserPool(ctx context.Context, id string) error {
 // requirePool returns store.ErrNotFound unless the pool exists; q is the
 // transaction of a write or the database for a read.
 func (s *Store) requirePool(ctx context.Context, q querier, poolID string) error {
+	return s.checkPool(ctx, q, poolID, "")
+}
+
+// lockPool is requirePool inside a write transaction that must keep the
+// pool row from changing until it commits (SELECT ... FOR UPDATE).
+func (s *Store) lockPool(ctx context.Context, tx *sql.Tx, poolID string) error {
+	return s.checkPool(ctx, tx, poolID, s.d.forUpdate)
+}
+
+func (s *Store) checkPool(ctx context.Context, q querier, poolID, suffix string) error {
 	b := s.binder()
-	found, err := exists(ctx, q, "SELECT 1 FROM user_pools WHERE id = "+b.add(poolID), b.args)
+	found, err := exists(ctx, q, "SELECT 1 FROM user_pools WHERE id = "+b.add(poolID)+suffix, b.args)
 	if err != nil {
 		return fmt.Errorf("check user pool %q: %w", poolID, err)
 	}
