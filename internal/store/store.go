@@ -109,13 +109,32 @@ type APIKeyProvider struct {
 	Version   int64
 }
 
-// Principal is an identity that may call the control plane.
+// Principal kinds.
+const (
+	PrincipalRoot = "root"
+	PrincipalUser = "user"
+	PrincipalRole = "role"
+)
+
+// Principal is an identity that may call the control plane: the root
+// principal created on first start, an IAM-style user, or a role.
 type Principal struct {
-	ID        string // e.g. "AIDA..." style id
-	Name      string // unique
-	ARN       string
-	Kind      string // "root", "user", "role"
+	ID   string // "AIDA..." (users, root) or "AROA..." (roles); unique
+	Name string // unique per Kind (users and roles are separate namespaces)
+	ARN  string // unique
+	Kind string // PrincipalRoot, PrincipalUser or PrincipalRole
+	// Path is the IAM path ("/" when unset), part of the ARN.
+	Path        string
+	Description string
+	// AssumeRolePolicy is a role's trust policy document (JSON), kept and
+	// echoed; "" for users.
+	AssumeRolePolicy string
+	// Disabled principals cannot authenticate (the root principal can be
+	// disabled once another administrator exists).
+	Disabled  bool
+	Tags      map[string]string
 	CreatedAt time.Time
+	UpdatedAt time.Time
 	Version   int64
 }
 
@@ -127,6 +146,9 @@ type AccessKey struct {
 	SealedSecret []byte
 	Status       string // "Active" or "Inactive"
 	CreatedAt    time.Time
+	// LastUsedAt is when the key last authenticated a request (zero: never).
+	// Backends may record it coarsely (see TouchAccessKey).
+	LastUsedAt time.Time
 }
 
 // Store is the persistence contract. Implementations must be safe for
@@ -163,7 +185,8 @@ type Store interface {
 	UpdateAPIKeyProvider(ctx context.Context, name string, fn func(APIKeyProvider) (APIKeyProvider, error)) (APIKeyProvider, error)
 	DeleteAPIKeyProvider(ctx context.Context, name string) error
 
-	// Principals and their access keys. DeletePrincipal also deletes its keys.
+	// Principals and their access keys. DeletePrincipal also deletes its keys,
+	// its policy attachments and its inline policies.
 	CreatePrincipal(ctx context.Context, p Principal) (Principal, error)
 	GetPrincipal(ctx context.Context, id string) (Principal, error)
 	ListPrincipals(ctx context.Context, p Page) (items []Principal, next string, err error)
@@ -335,4 +358,121 @@ type UserPoolStore interface {
 	ListSigningKeys(ctx context.Context, poolID string) ([]SigningKey, error)
 	UpdateSigningKey(ctx context.Context, poolID, keyID string, fn func(SigningKey) (SigningKey, error)) (SigningKey, error)
 	DeleteSigningKey(ctx context.Context, poolID, keyID string) error
+}
+
+// IAM-style management permissions (issue 5) live behind IAMStore, beside
+// Store, for the same reason as UserPoolStore: fakes of Store keep compiling.
+// A backend implements all three, and storetest checks all three.
+
+// ManagedPolicy is a customer-managed IAM policy. Its documents are kept as
+// versions; the default version is the one that takes effect. AWS-managed
+// (built-in) policies are not stored: they are compiled into toolgate
+// (package iam/policy) and attached by their arn:aws:iam::aws:policy/ ARN.
+type ManagedPolicy struct {
+	ID          string // "ANPA...", unique
+	Name        string // unique
+	ARN         string // arn:aws:iam::<account>:policy<path><name>, unique
+	Path        string // "/" when unset
+	Description string
+	// DefaultVersionID names the version in effect ("v1", "v2", ...).
+	DefaultVersionID string
+	// AttachmentCount is how many principals it is attached to (read-only:
+	// the store computes it).
+	AttachmentCount int
+	Tags            map[string]string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	Version         int64
+}
+
+// PolicyVersion is one document of a managed policy.
+type PolicyVersion struct {
+	PolicyARN string
+	VersionID string // "v1", "v2", ...: never reused within a policy
+	Document  string // the JSON document as submitted (validated by the caller)
+	IsDefault bool
+	CreatedAt time.Time
+}
+
+// MaxPolicyVersions is how many versions a managed policy may have (AWS: 5).
+const MaxPolicyVersions = 5
+
+// InlinePolicy is a policy embedded in one principal (PutUserPolicy).
+type InlinePolicy struct {
+	PrincipalID string
+	Name        string // unique per principal
+	Document    string
+}
+
+// EffectivePolicy is one document that applies to a principal, with where it
+// came from, so an authorisation decision can name the deciding policy.
+type EffectivePolicy struct {
+	// Source is the managed policy's ARN, or "inline:<policy name>".
+	Source   string
+	Document string
+}
+
+// IAMStore is the persistence contract of principals' policies, with the
+// conventions of Store (one transaction per mutation, bumping Revision and
+// signalling Changes).
+type IAMStore interface {
+	// GetPrincipalByName finds a principal by kind and name.
+	GetPrincipalByName(ctx context.Context, kind, name string) (Principal, error)
+	// ListPrincipalsByKind lists the principals of one kind, oldest first.
+	ListPrincipalsByKind(ctx context.Context, kind string, p Page) (items []Principal, next string, err error)
+	// UpdatePrincipal keeps ID, Kind, CreatedAt, UpdatedAt and Version
+	// whatever fn returns; a Name or ARN taken by another principal of the
+	// same kind is a *ConflictError ("name").
+	UpdatePrincipal(ctx context.Context, id string, fn func(Principal) (Principal, error)) (Principal, error)
+	// UpdateAccessKeyStatus sets a key "Active" or "Inactive".
+	UpdateAccessKeyStatus(ctx context.Context, id, status string) (AccessKey, error)
+	// TouchAccessKey records that the key was used at t. It does not bump
+	// Revision or signal Changes (it is bookkeeping, not configuration), and
+	// backends may skip the write when LastUsedAt is already within a minute
+	// of t.
+	TouchAccessKey(ctx context.Context, id string, t time.Time) error
+
+	// Managed policies. CreateManagedPolicy stores p with document as its
+	// default version "v1"; *ConflictError on a duplicate name ("name") or
+	// ARN. DeleteManagedPolicy fails with *ConflictError (Field
+	// "attachments") while the policy is attached, and deletes its versions.
+	CreateManagedPolicy(ctx context.Context, p ManagedPolicy, document string) (ManagedPolicy, error)
+	GetManagedPolicy(ctx context.Context, arn string) (ManagedPolicy, error)
+	ListManagedPolicies(ctx context.Context, p Page) (items []ManagedPolicy, next string, err error)
+	DeleteManagedPolicy(ctx context.Context, arn string) error
+	// CreatePolicyVersion adds the next version ("v<n+1>", n the highest
+	// ever used); with setDefault it becomes the default. *ConflictError
+	// (Field "versions") when the policy already has MaxPolicyVersions.
+	CreatePolicyVersion(ctx context.Context, policyARN, document string, setDefault bool) (PolicyVersion, error)
+	GetPolicyVersion(ctx context.Context, policyARN, versionID string) (PolicyVersion, error)
+	// ListPolicyVersions returns every version, newest first (as AWS does).
+	ListPolicyVersions(ctx context.Context, policyARN string) ([]PolicyVersion, error)
+	SetDefaultPolicyVersion(ctx context.Context, policyARN, versionID string) error
+	// DeletePolicyVersion refuses the default version with *ConflictError
+	// (Field "defaultVersion").
+	DeletePolicyVersion(ctx context.Context, policyARN, versionID string) error
+
+	// Attachments of managed policies (stored or built-in: the store does not
+	// check that policyARN exists; the caller does). Attaching twice is not
+	// an error. DetachPolicy of a policy that is not attached is ErrNotFound.
+	AttachPolicy(ctx context.Context, principalID, policyARN string) error
+	DetachPolicy(ctx context.Context, principalID, policyARN string) error
+	// ListAttachedPolicies returns the ARNs attached to a principal, in
+	// attachment order.
+	ListAttachedPolicies(ctx context.Context, principalID string) ([]string, error)
+	// ListPolicyAttachments returns the principals a policy is attached to.
+	ListPolicyAttachments(ctx context.Context, policyARN string) ([]Principal, error)
+
+	// Inline policies. PutInlinePolicy creates or replaces.
+	PutInlinePolicy(ctx context.Context, p InlinePolicy) error
+	GetInlinePolicy(ctx context.Context, principalID, name string) (InlinePolicy, error)
+	// ListInlinePolicies returns the principal's inline policies by name.
+	ListInlinePolicies(ctx context.Context, principalID string) ([]InlinePolicy, error)
+	DeleteInlinePolicy(ctx context.Context, principalID, name string) error
+
+	// EffectivePolicies returns, in one read, every document that applies to
+	// the principal: the default version of each attached stored policy, in
+	// attachment order, then the inline policies by name. Attached built-in
+	// ARNs are returned with an empty Document (the caller supplies it).
+	EffectivePolicies(ctx context.Context, principalID string) ([]EffectivePolicy, error)
 }
