@@ -1,6 +1,7 @@
-// Package iam owns the principals that may call the control plane and their
-// SigV4 access keys. Policy documents and their evaluation come later
-// (issue 5); until then an authenticated principal may do everything.
+// Package iam owns the principals that may call the control plane, their
+// SigV4 access keys, and the authorisation of their requests by the IAM
+// policies attached to them (package iam/policy evaluates documents; this
+// package loads and caches them per principal).
 //
 // Access-key secrets are sealed in the vault, not hashed: verifying SigV4
 // needs the plaintext secret to recompute the HMAC.
@@ -68,7 +69,7 @@ func (k *Keyring) Secret(ctx context.Context, keyID string) (string, store.Princ
 		return "", store.Principal{}, err
 	}
 	p, err := k.Store.GetPrincipal(ctx, ak.PrincipalID)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && p.Disabled) {
 		return "", store.Principal{}, ErrUnknownKey
 	}
 	if err != nil {

@@ -8,6 +8,20 @@ import (
 // The built-in templates: the policy documents of the AgentCore Gateway
 // documentation, which operators attach by name.
 var builtInDocs = map[string]string{
+	// Everything toolgate serves: AgentCore, IAM, the Cognito user-pool API
+	// and the toolgate extension API. What an administrator needs, and what
+	// must exist on another principal before the root principal can be
+	// disabled (AWS's AdministratorAccess).
+	"AdministratorAccess": `{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Effect": "Allow",
+      "Action": "*",
+      "Resource": "*"
+    }
+  ]
+}`,
 	// Full access to every AgentCore operation.
 	"AgentCoreFullAccess": `{
   "Version": "2012-10-17",

@@ -18,7 +18,7 @@ const (
 )
 
 func TestBuiltInNames(t *testing.T) {
-	want := []string{"AgentCoreFullAccess", "AgentCoreGatewayFullAccess", "AgentCoreGatewayReadOnly"}
+	want := []string{"AdministratorAccess", "AgentCoreFullAccess", "AgentCoreGatewayFullAccess", "AgentCoreGatewayReadOnly"}
 	if diff := cmp.Diff(want, BuiltInNames()); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
@@ -37,8 +37,14 @@ func TestBuiltInNames(t *testing.T) {
 			t.Errorf("BuiltIn(%q) shares its Name", name)
 		}
 	}
-	if _, ok := BuiltIn("AdministratorAccess"); ok {
-		t.Error("BuiltIn(AdministratorAccess) exists")
+	if _, ok := BuiltIn("PowerUserAccess"); ok {
+		t.Error("BuiltIn(PowerUserAccess) exists")
+	}
+	admin, _ := BuiltIn("AdministratorAccess")
+	for _, a := range []string{"iam:CreateUser", "bedrock-agentcore:DeleteGateway", "cognito-idp:CreateUserPool", "toolgate:QueryAuditEvents"} {
+		if !Evaluate([]*Policy{admin}, Request{Action: a, Resource: "*"}).Allowed {
+			t.Errorf("AdministratorAccess refuses %s", a)
+		}
 	}
 }
 
