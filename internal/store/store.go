@@ -208,8 +208,10 @@ type Store interface {
 	Revision(ctx context.Context) (int64, error)
 	// Changes returns a channel that receives (without blocking the writer; a
 	// full channel drops the signal, since one pending signal is enough) after
-	// each mutation committed through this Store value. Other processes'
-	// writes are seen only through Revision.
+	// each mutation committed through this Store value. A backend shared by
+	// several processes may also signal their writes (PostgreSQL does, with
+	// LISTEN/NOTIFY), but only as a hint: a signal can be lost, so readers
+	// also poll Revision, which stays the source of truth.
 	Changes() <-chan struct{}
 
 	Close() error

@@ -49,6 +49,10 @@ type dialect struct {
 	// is run again, like after errRetry. SQLite serialises writes, so it
 	// never sees one.
 	mustRetry func(error) bool
+	// crossProcessChanges makes the store notify other processes of each
+	// committed change and listen for theirs (listen.go), so that Changes
+	// covers every replica's writes, not only this process's.
+	crossProcessChanges bool
 }
 
 var sqliteDialect = dialect{

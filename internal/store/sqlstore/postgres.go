@@ -42,6 +42,9 @@ var postgresDialect = dialect{
 	migrationLock:     `SELECT pg_advisory_xact_lock(1953460076, hashtext(coalesce(current_schema(), '')))`,
 	isUniqueViolation: pgErrorCode(pgUniqueViolation),
 	mustRetry:         pgErrorCode(pgUniqueViolation, pgForeignKeyViolation, pgSerializationFailure, pgDeadlockDetected),
+	// Replicas share the database: LISTEN/NOTIFY tells each of the others'
+	// writes (listen.go).
+	crossProcessChanges: true,
 }
 
 // SQLSTATE codes the store reacts to.

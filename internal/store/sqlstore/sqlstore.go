@@ -24,6 +24,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/toolgate/toolgate/internal/store"
@@ -39,7 +40,21 @@ type Store struct {
 	now     func() time.Time
 	writeMu chan struct{} // one-slot semaphore serialising writes when d.serialWrites
 	changes chan struct{}
+	// bus carries changes between processes sharing the database
+	// (PostgreSQL, see listen.go); nil for SQLite.
+	bus *changeBus
 }
+
+// Option configures Open.
+type Option func(*options)
+
+type options struct {
+	log *slog.Logger
+}
+
+// WithLogger sets where the store reports background trouble (a lost change
+// listener connection). Default: discarded.
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
 
 var _ store.Store = (*Store)(nil)
 
@@ -49,7 +64,14 @@ var _ store.Store = (*Store)(nil)
 // postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?PARAMS] (or postgresql://)
 // with any parameter pgx understands; the database and the schema the
 // search_path names must exist, the tables are created by the migrations.
-func Open(ctx context.Context, dsn string) (*Store, error) {
+//
+// With PostgreSQL, Changes also signals other processes' writes to the same
+// schema (LISTEN/NOTIFY on a connection of its own, see listen.go).
+func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
+	o := options{log: slog.New(slog.DiscardHandler)}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	d, rest, err := parseDSN(dsn)
 	if err != nil {
 		return nil, err
@@ -71,22 +93,44 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s store: %w", d.name, err)
 	}
+	var schema string
+	if d.crossProcessChanges {
+		// Checked before migrating, which would otherwise fail with "no
+		// schema has been selected to create in".
+		if schema, err = currentSchema(ctx, db); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open %s store: %w", d.name, err)
+		}
+	}
 	if err := migrate(ctx, db, d, time.Now()); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrate %s store: %w", d.name, err)
 	}
-	return &Store{
+	s := &Store{
 		db:      db,
 		d:       d,
 		now:     time.Now,
 		writeMu: make(chan struct{}, 1),
 		changes: make(chan struct{}, 1),
-	}, nil
+	}
+	if d.crossProcessChanges {
+		if s.bus, err = startChangeBus(ctx, source, schema, s.notify, o.log); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open %s store: %w", d.name, err)
+		}
+	}
+	return s, nil
 }
 
-// Close closes the database. The Changes channel is left open: a writer that
-// raced with Close must not panic on a closed channel.
-func (s *Store) Close() error { return s.db.Close() }
+// Close stops the change listener and closes the database. The Changes
+// channel is left open: a writer that raced with Close must not panic on a
+// closed channel.
+func (s *Store) Close() error {
+	if s.bus != nil {
+		s.bus.close()
+	}
+	return s.db.Close()
+}
 
 // Changes implements store.Store.
 func (s *Store) Changes() <-chan struct{} { return s.changes }
@@ -158,6 +202,11 @@ func (s *Store) writeOnce(ctx context.Context, fn func(tx *sql.Tx) (bool, error)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE store_revision SET value = value + 1 WHERE id = 1`); err != nil {
 		return false, s.retryable(fmt.Errorf("bump revision: %w", err))
+	}
+	if s.bus != nil {
+		if err := s.bus.notifyTx(ctx, tx); err != nil {
+			return false, s.retryable(err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return false, s.retryable(fmt.Errorf("commit: %w", err))
