@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -35,11 +36,20 @@ type Config struct {
 	// ControlListen is the control-plane (operators) listener. Default 127.0.0.1:8081.
 	ControlListen string `yaml:"control_listen"`
 	// Store is the store DSN: sqlite://PATH (default sqlite://<data_dir>/toolgate.db)
-	// or, in a later release, postgres://…
+	// or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?PARAMS] (also
+	// postgresql://), the store several replicas can share. PARAMS are
+	// pgx's (sslmode, connect_timeout, ...) plus PostgreSQL run-time
+	// parameters; search_path=SCHEMA keeps toolgate's tables in a schema of
+	// their own, which must exist.
 	Store string `yaml:"store"`
 	// VaultKeyFile is the token vault's root key. Generated (0600) on first
-	// start when absent. Default <data_dir>/vault.key.
+	// start when absent. Default <data_dir>/vault.key, unless VaultKeyEnv is
+	// set. Replicas sharing a store must all use the same key.
 	VaultKeyFile string `yaml:"vault_key_file"`
+	// VaultKeyEnv names an environment variable holding the root key (64
+	// hex characters) instead of a file, e.g. TOOLGATE_VAULT_KEY filled from
+	// a secret manager. Nothing is generated: the variable must be set.
+	VaultKeyEnv string `yaml:"vault_key_env"`
 	// Region appears in ARNs and is the region SDK clients sign for. Default us-east-1.
 	Region string `yaml:"region"`
 	// PublicDataURL is the base URL agents use to reach the data plane
@@ -123,7 +133,7 @@ func (c *Config) ApplyDefaults() {
 	if c.Store == "" {
 		c.Store = "sqlite://" + filepath.Join(c.DataDir, "toolgate.db")
 	}
-	if c.VaultKeyFile == "" {
+	if c.VaultKeyFile == "" && c.VaultKeyEnv == "" {
 		c.VaultKeyFile = filepath.Join(c.DataDir, "vault.key")
 	}
 	if c.Region == "" {
@@ -168,9 +178,19 @@ func (c *Config) Validate() error {
 			bad("store", "sqlite:// needs a file path, e.g. sqlite://./toolgate-data/toolgate.db")
 		}
 	case strings.HasPrefix(c.Store, "postgres://"), strings.HasPrefix(c.Store, "postgresql://"):
-		bad("store", "PostgreSQL is not supported by this release yet; use sqlite://PATH")
+		if msg := checkPostgresDSN(c.Store); msg != "" {
+			bad("store", "%s", msg)
+		}
 	default:
-		bad("store", "%q: want sqlite://PATH", redactDSN(c.Store))
+		bad("store", "%q: want sqlite://PATH or postgres://USER@HOST/DATABASE", redactDSN(c.Store))
+	}
+	switch {
+	case c.VaultKeyFile != "" && c.VaultKeyEnv != "":
+		bad("vault_key_env", "set either vault_key_file or vault_key_env, not both")
+	case c.VaultKeyEnv != "" && !envNameRE(c.VaultKeyEnv):
+		bad("vault_key_env", "%q is not an environment variable name (letters, digits and _, not starting with a digit)", c.VaultKeyEnv)
+	case c.VaultKeyEnv != "" && os.Getenv(c.VaultKeyEnv) == "":
+		bad("vault_key_env", "environment variable %s is not set (it must hold the 64-hex-character vault root key every replica shares)", c.VaultKeyEnv)
 	}
 	if !regionRE(c.Region) {
 		bad("region", "%q is not a region name like us-east-1", c.Region)
@@ -230,6 +250,42 @@ func hostnameRE(s string) bool {
 		}
 	}
 	return true
+}
+
+// checkPostgresDSN checks the shape of a postgres:// DSN and returns what is
+// wrong with it, or "". The driver checks the parameters when the store is
+// opened. Messages never echo the DSN: it may carry a password.
+func checkPostgresDSN(dsn string) string {
+	const want = "want postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?PARAMS]"
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "the PostgreSQL DSN is not a valid URL (a password with special characters must be percent-encoded); " + want
+	}
+	if u.Fragment != "" || strings.Contains(dsn, "#") {
+		return "the PostgreSQL DSN takes no #fragment (percent-encode # in a password as %23); " + want
+	}
+	if u.Hostname() == "" && u.Query().Get("host") == "" {
+		return "the PostgreSQL DSN names no host; " + want
+	}
+	if strings.Trim(u.Path, "/") == "" && u.Query().Get("dbname") == "" {
+		return "the PostgreSQL DSN names no database; " + want
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return "the PostgreSQL DSN's port must be 1..65535; " + want
+		}
+	}
+	return ""
+}
+
+// envNameRE accepts POSIX-style environment variable names.
+func envNameRE(s string) bool {
+	for i, r := range s {
+		if !(r == '_' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || i > 0 && r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // SQLitePath returns the file path of a sqlite:// DSN.

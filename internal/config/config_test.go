@@ -117,3 +117,62 @@ func TestSameListenerRejected(t *testing.T) {
 		t.Fatalf("two :0 listeners must be allowed: %v", err)
 	}
 }
+
+func TestPostgresStore(t *testing.T) {
+	for _, dsn := range []string{
+		"postgres://toolgate@db.example:5432/toolgate?sslmode=require",
+		"postgresql://toolgate:s3cret@db.example/toolgate?search_path=toolgate",
+		"postgres://toolgate@db.example/toolgate?options=-c%20search_path%3Dtoolgate",
+		"postgres:///toolgate?host=/var/run/postgresql",
+	} {
+		c := Config{Store: dsn}
+		c.ApplyDefaults()
+		if err := c.Validate(); err != nil {
+			t.Errorf("Validate(%q) = %v", dsn, err)
+		}
+	}
+	for _, tc := range []struct{ dsn, want string }{
+		{"postgres://toolgate:hunter2@db.example", "names no database"},
+		{"postgres://toolgate:hunter2@/toolgate", "names no host"},
+		{"postgres://toolgate:hunter2@db.example:99999/toolgate", "port"},
+		{"postgres://toolgate:hunter2@db.example/toolgate#frag", "fragment"},
+		{"postgres://toolgate:hun#ter2@db.example/toolgate", "percent-encoded"},
+		{"postgres://toolgate:hunter2@[::1/toolgate", "not a valid URL"},
+	} {
+		c := Config{Store: tc.dsn}
+		c.ApplyDefaults()
+		err := c.Validate()
+		if err == nil || !strings.Contains(err.Error(), "store: ") || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Validate(%q) = %v, want a store error about %q", tc.dsn, err, tc.want)
+			continue
+		}
+		if strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), "ter2") {
+			t.Errorf("Validate(%q) leaks the password: %v", tc.dsn, err)
+		}
+	}
+}
+
+func TestVaultKeyEnv(t *testing.T) {
+	t.Setenv("TG_TEST_VAULT_KEY", strings.Repeat("ab", 32))
+	c := Config{VaultKeyEnv: "TG_TEST_VAULT_KEY"}
+	c.ApplyDefaults()
+	if c.VaultKeyFile != "" {
+		t.Errorf("VaultKeyFile defaulted to %q although vault_key_env is set", c.VaultKeyFile)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		c    Config
+		want string
+	}{
+		{Config{VaultKeyEnv: "TG_TEST_UNSET_VAULT_KEY"}, "is not set"},
+		{Config{VaultKeyEnv: "1BAD-NAME"}, "not an environment variable name"},
+		{Config{VaultKeyEnv: "TG_TEST_VAULT_KEY", VaultKeyFile: "/etc/tg/vault.key"}, "not both"},
+	} {
+		tc.c.ApplyDefaults()
+		if err := tc.c.Validate(); err == nil || !strings.Contains(err.Error(), "vault_key_env: ") || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Validate(%+v) = %v, want a vault_key_env error about %q", tc.c, err, tc.want)
+		}
+	}
+}

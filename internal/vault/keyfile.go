@@ -78,16 +78,34 @@ func readKeyFile(path string) ([]byte, error) {
 	if len(raw) > maxKeyFileSize {
 		return nil, fmt.Errorf("vault: key file %s is larger than %d bytes; it must hold 64 hex characters (a 32-byte key)", path, maxKeyFileSize)
 	}
+	return parseRootKey(raw, "key file "+path)
+}
+
+// parseRootKey decodes 64 hex characters (surrounding whitespace ignored)
+// read from where. Errors never echo the content.
+func parseRootKey(raw []byte, where string) ([]byte, error) {
 	text := bytes.TrimSpace(raw)
 	if len(text) != 2*keySize {
-		return nil, fmt.Errorf("vault: key file %s must hold 64 hex characters (a 32-byte key), found %d characters", path, len(text))
+		return nil, fmt.Errorf("vault: %s must hold 64 hex characters (a 32-byte key), found %d characters", where, len(text))
 	}
 	root := make([]byte, keySize)
 	// hex.Decode's error quotes the offending byte; report position-free.
 	if _, err := hex.Decode(root, text); err != nil {
-		return nil, fmt.Errorf("vault: key file %s must hold 64 hex characters (a 32-byte key), found a non-hex character", path)
+		return nil, fmt.Errorf("vault: %s must hold 64 hex characters (a 32-byte key), found a non-hex character", where)
 	}
 	return root, nil
+}
+
+// LoadKeyEnv returns the 32-byte root key held hex-encoded in the
+// environment variable name, for deployments whose secret manager injects
+// it (every replica gets the same value). Nothing is generated: an unset or
+// malformed variable is an error naming the variable, never its content.
+func LoadKeyEnv(name string) ([]byte, error) {
+	v, ok := os.LookupEnv(name)
+	if !ok || v == "" {
+		return nil, fmt.Errorf("vault: environment variable %s is not set; it must hold the 64-hex-character root key (generate one with: openssl rand -hex 32)", name)
+	}
+	return parseRootKey([]byte(v), "environment variable "+name)
 }
 
 func createKeyFile(path string) ([]byte, error) {

@@ -156,3 +156,40 @@ func assertMode(t *testing.T, path string, want os.FileMode) {
 		t.Errorf("%s has mode %04o, want %04o", path, got, want)
 	}
 }
+
+// TestKeyEnv: the root key may come from an environment variable; the same
+// value gives the same vault key (what replicas rely on), and a missing or
+// malformed variable is an error that names it without echoing it.
+func TestKeyEnv(t *testing.T) {
+	const hexKey = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+	t.Setenv("TG_TEST_ROOT", " "+hexKey+"\n")
+	root, err := vault.LoadKeyEnv("TG_TEST_ROOT")
+	if err != nil || hex.EncodeToString(root) != hexKey {
+		t.Fatalf("LoadKeyEnv = %x, %v", root, err)
+	}
+	path := filepath.Join(t.TempDir(), "vault.key")
+	if err := os.WriteFile(path, []byte(hexKey+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fromFile, _, err := vault.LoadOrCreateKeyFile(path)
+	if err != nil || vault.KeyFromRoot(fromFile).ID != vault.KeyFromRoot(root).ID {
+		t.Fatalf("file and environment give different keys (%v)", err)
+	}
+	for name, val := range map[string]string{
+		"TG_TEST_ROOT_UNSET": "",
+		"TG_TEST_ROOT_SHORT": "abcd1234",
+		"TG_TEST_ROOT_NOHEX": strings.Repeat("zq", 32),
+	} {
+		if val != "" {
+			t.Setenv(name, val)
+		}
+		_, err := vault.LoadKeyEnv(name)
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s: err = %v, want an error naming the variable", name, err)
+			continue
+		}
+		if val != "" && strings.Contains(err.Error(), val) {
+			t.Errorf("%s: error echoes the value: %v", name, err)
+		}
+	}
+}
