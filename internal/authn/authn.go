@@ -62,25 +62,38 @@ func NewAuthorizer(log *slog.Logger, iam *SigV4Keys) *Authorizer {
 // release cannot evaluate; the request is refused.
 var ErrNotImplemented = errors.New("authorizer not implemented in this release; request refused")
 
+// Gateway is what the authorizer needs to know of the gateway a request is
+// for.
+type Gateway struct {
+	// ARN is the resource AWS_IAM callers are authorised on.
+	ARN string
+	// AuthorizerType is the gateway's authorizerType.
+	AuthorizerType string
+	// Verifier is its compiled token verifier (nil when its configuration
+	// could not be compiled: bearer requests then fail closed).
+	Verifier TokenVerifier
+	// MetadataURL is its protected resource metadata in the form the
+	// request used (package address).
+	MetadataURL string
+	// Tags are the gateway's tags, for aws:ResourceTag/… conditions.
+	Tags map[string]string
+}
+
 // Authorize returns the request to serve (carrying the principal in its
 // context), or writes the refusal and returns an error for the log.
-// authorizerType is the gateway's; v is its compiled token verifier (nil
-// when its configuration could not be compiled); metadataURL is its
-// protected resource metadata in the form the request used (package address).
-func (a *Authorizer) Authorize(w http.ResponseWriter, r *http.Request, authorizerType string, v TokenVerifier, metadataURL string) (*http.Request, error) {
-	switch authorizerType {
+func (a *Authorizer) Authorize(w http.ResponseWriter, r *http.Request, g Gateway) (*http.Request, error) {
+	switch g.AuthorizerType {
 	case "NONE":
 		return r, nil
 	case "CUSTOM_JWT", "AUTHENTICATE_ONLY":
-		return a.bearer(w, r, v, metadataURL)
+		return a.bearer(w, r, g.Verifier, g.MetadataURL)
 	case "AWS_IAM":
 		if a.IAM == nil {
 			break
 		}
-		// Authorisation of bedrock-agentcore:InvokeGateway by policy
-		// documents arrives with them (issue 5); until then, as on the
-		// control plane, every authenticated principal may invoke.
-		p, se := a.IAM.verify(r)
+		// SigV4 says who; bedrock-agentcore:InvokeGateway on the gateway's
+		// ARN, by the caller's policies, says whether.
+		p, se := a.IAM.verify(r, g)
 		if se != nil {
 			w.Header().Set("Content-Type", "application/json")
 			w.Header().Set("X-Amzn-ErrorType", se.Code)
@@ -94,8 +107,8 @@ func (a *Authorizer) Authorize(w http.ResponseWriter, r *http.Request, authorize
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Amzn-ErrorType", "AccessDeniedException")
 	w.WriteHeader(http.StatusForbidden)
-	fmt.Fprintf(w, `{"message":"gateway authorizer %s is not available in this toolgate release"}`+"\n", authorizerType)
-	return nil, fmt.Errorf("%s: %w", authorizerType, ErrNotImplemented)
+	fmt.Fprintf(w, `{"message":"gateway authorizer %s is not available in this toolgate release"}`+"\n", g.AuthorizerType)
+	return nil, fmt.Errorf("%s: %w", g.AuthorizerType, ErrNotImplemented)
 }
 
 func (a *Authorizer) bearer(w http.ResponseWriter, r *http.Request, v TokenVerifier, prm string) (*http.Request, error) {

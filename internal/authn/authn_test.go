@@ -60,7 +60,7 @@ func TestAuthorize(t *testing.T) {
 			if tt.header != "" {
 				r.Header.Set("Authorization", tt.header)
 			}
-			out, err := a.Authorize(w, r, tt.authorizer, tt.verifier, metadataURL)
+			out, err := a.Authorize(w, r, Gateway{AuthorizerType: tt.authorizer, Verifier: tt.verifier, MetadataURL: metadataURL})
 			if tt.wantStatus == 0 {
 				if err != nil || out == nil || w.Body.Len() != 0 {
 					t.Fatalf("Authorize = %v; body %q", err, w.Body)

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/toolgate/toolgate/internal/authn/sigv4"
 	"github.com/toolgate/toolgate/internal/iam"
+	"github.com/toolgate/toolgate/internal/iam/policy"
 	"github.com/toolgate/toolgate/internal/store"
 )
 
@@ -19,6 +21,11 @@ import (
 // working at once.
 type SigV4Keys struct {
 	keys *iam.Keyring
+	// authz decides bedrock-agentcore:InvokeGateway; nil allows every
+	// authenticated principal (tests of signature checking alone).
+	authz *iam.Authorizer
+	// trustForwarded: see iam.RequestContext.
+	trustForwarded bool
 
 	mu    sync.RWMutex
 	cache map[string]cachedKey
@@ -29,9 +36,9 @@ type cachedKey struct {
 	principal store.Principal
 }
 
-// NewSigV4Keys returns a verifier backed by keys.
-func NewSigV4Keys(keys *iam.Keyring) *SigV4Keys {
-	return &SigV4Keys{keys: keys, cache: map[string]cachedKey{}}
+// NewSigV4Keys returns a verifier backed by keys that authorises with authz.
+func NewSigV4Keys(keys *iam.Keyring, authz *iam.Authorizer, trustForwardedHeaders bool) *SigV4Keys {
+	return &SigV4Keys{keys: keys, authz: authz, trustForwarded: trustForwardedHeaders, cache: map[string]cachedKey{}}
 }
 
 // Clear drops every cached secret.
@@ -65,8 +72,13 @@ func (k *SigV4Keys) lookup(ctx context.Context, id string) (cachedKey, error) {
 	return c, nil
 }
 
-// verify checks the request's signature and returns the caller.
-func (k *SigV4Keys) verify(r *http.Request) (*Principal, *sigv4.Error) {
+// InvokeAction is the IAM action an AWS_IAM gateway authorises MCP
+// requests as.
+const InvokeAction = "bedrock-agentcore:InvokeGateway"
+
+// verify checks the request's signature and that the caller may invoke g,
+// and returns the caller.
+func (k *SigV4Keys) verify(r *http.Request, g Gateway) (*Principal, *sigv4.Error) {
 	var found cachedKey
 	v := sigv4.Verifier{Service: "bedrock-agentcore", Lookup: func(ctx context.Context, id string) (string, error) {
 		c, err := k.lookup(ctx, id)
@@ -80,6 +92,18 @@ func (k *SigV4Keys) verify(r *http.Request) (*Principal, *sigv4.Error) {
 			return nil, se
 		}
 		return nil, &sigv4.Error{Code: "InternalFailure", Status: 500, Message: "The request could not be authenticated.", Err: err}
+	}
+	if k.authz != nil {
+		ctx := iam.RequestContext(r, found.principal, time.Now(), k.trustForwarded)
+		iam.AddTags(ctx, "aws:ResourceTag/", g.Tags)
+		err := k.authz.Check(r.Context(), found.principal, policy.Request{Action: InvokeAction, Resource: g.ARN, Context: ctx})
+		var de *iam.DeniedError
+		if errors.As(err, &de) {
+			return nil, &sigv4.Error{Code: "AccessDeniedException", Status: http.StatusForbidden, Message: de.Error(), Detail: "denied: " + de.Decided}
+		}
+		if err != nil {
+			return nil, &sigv4.Error{Code: "InternalFailure", Status: 500, Message: "The request could not be authorized.", Err: err}
+		}
 	}
 	return &Principal{Subject: found.principal.ARN, ClientID: id.AccessKeyID}, nil
 }

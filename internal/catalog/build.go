@@ -131,8 +131,12 @@ func compileGateway(g store.Gateway) (*Gateway, *agentcore.UpdateGatewayRequest,
 	if err := json.Unmarshal(g.Config, &cfg); err != nil {
 		return nil, nil, err
 	}
+	var tagged struct {
+		Tags map[string]string `json:"tags"`
+	}
+	_ = json.Unmarshal(g.Config, &tagged) // decoded above; tags are optional
 	gw := &Gateway{
-		ID: g.ID, Name: g.Name, ARN: g.ARN,
+		ID: g.ID, Name: g.Name, ARN: g.ARN, Tags: tagged.Tags,
 		AuthorizerType:        string(cfg.AuthorizerType),
 		Debug:                 cfg.ExceptionLevel == agentcore.ExceptionLevelDebug,
 		SessionTimeoutSeconds: 3600,

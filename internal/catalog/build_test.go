@@ -88,6 +88,7 @@ func TestBuildGatewaySettings(t *testing.T) {
 			}
 			want := tc.want
 			want.ID, want.Name, want.ARN = tc.id, tc.id, arn.Gateway(testRegion, testAccount, tc.id)
+			want.Tags = map[string]string{"team": "t"} // every test gateway's (helpers_test.go)
 			if diff := cmp.Diff(&want, got, cmpopts.IgnoreFields(catalog.Gateway{}, "Tools", "ByName", "Server")); diff != "" {
 				t.Errorf("compiled gateway (-want +got):\n%s", diff)
 			}

@@ -38,6 +38,8 @@ type Gateway struct {
 	Name           string
 	ARN            string
 	AuthorizerType string
+	// Tags are the gateway's tags (aws:ResourceTag/… of InvokeGateway).
+	Tags map[string]string
 	// Verifier checks bearer tokens of CUSTOM_JWT and AUTHENTICATE_ONLY
 	// gateways; nil for other authorizers, or when the authorizer
 	// configuration could not be compiled (requests then fail closed).

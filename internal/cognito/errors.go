@@ -116,3 +116,9 @@ func lowerFirst(s string) string {
 	}
 	return strings.Join(parts, ".")
 }
+
+// WriteError answers with a Cognito-encoded error; the control plane uses it
+// for its own refusals (AccessDeniedException) in front of this API.
+func WriteError(w http.ResponseWriter, requestID string, status int, code, message string) {
+	writeError(w, requestID, &apiError{Status: status, Type: code, Message: message})
+}

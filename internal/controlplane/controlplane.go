@@ -57,6 +57,14 @@ type Options struct {
 	// path prefix (DESIGN §2.2), each verified with its own SigV4 signing
 	// name, such as the Cognito user-pool API at /cognito-idp/.
 	Services []Service
+	// Authorizer decides every operation by the caller's IAM policies. Nil:
+	// one reading the Store's policies when it keeps them (store.IAMStore),
+	// else one that allows only the root principal.
+	Authorizer *iam.Authorizer
+	// TrustForwardedHeaders makes aws:SourceIp and aws:SecureTransport come
+	// from X-Forwarded-For / X-Forwarded-Proto (only behind a proxy the
+	// operator runs, which sets them).
+	TrustForwardedHeaders bool
 }
 
 // Service is another AWS API mounted on the control plane.
@@ -64,6 +72,14 @@ type Service struct {
 	Prefix      string // e.g. "/cognito-idp/"
 	SigningName string // e.g. "cognito-idp"
 	Handler     http.Handler
+	// Classify names the operation a request asks for, for authorisation
+	// and audit; body is the request body (the handler can read it again).
+	// false: the request names no operation of the service, and the
+	// handler refuses it. Required.
+	Classify func(r *http.Request, body []byte) (Operation, bool)
+	// WriteError answers in the service's own error encoding (refusals and
+	// failures of the control plane's own steps). Required.
+	WriteError func(w http.ResponseWriter, requestID string, status int, code, message string)
 }
 
 type api struct {
@@ -84,6 +100,9 @@ func New(o Options) http.Handler {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Authorizer == nil {
+		o.Authorizer = NewAuthorizer(o.Store)
+	}
 	a := &api{Options: o}
 	a.verifier = &sigv4.Verifier{Service: SigningName}
 
@@ -96,7 +115,10 @@ func New(o Options) http.Handler {
 	a.routes(authed)
 	mux.Handle("/", a.authenticate(SigningName, authed))
 	for _, svc := range o.Services {
-		mux.Handle(svc.Prefix, a.authenticate(svc.SigningName, http.StripPrefix(strings.TrimSuffix(svc.Prefix, "/"), svc.Handler)))
+		if svc.Classify == nil || svc.WriteError == nil {
+			panic("controlplane: service " + svc.Prefix + " needs Classify and WriteError")
+		}
+		mux.Handle(svc.Prefix, a.authenticate(svc.SigningName, a.authorizeService(svc, http.StripPrefix(strings.TrimSuffix(svc.Prefix, "/"), svc.Handler))))
 	}
 	return a.recover(mux)
 }
@@ -104,13 +126,18 @@ func New(o Options) http.Handler {
 // handlerFunc is a handler that returns its error for central encoding.
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
-// handle adapts a handlerFunc: errors become AWS errors, server faults are
-// logged with the request id (the client sees only the id).
-func (a *api) handle(op string, h handlerFunc) http.HandlerFunc {
+// handle adapts a handlerFunc: it resolves and authorises the operation,
+// then runs the handler; errors become AWS errors, server faults are logged
+// with the request id (the client sees only the id).
+func (a *api) handle(op string, res resolver, h handlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		reqID := requestID(r)
 		start := a.Now()
-		err := h(w, r)
+		var err error
+		r, err = a.resolve(r, op, res)
+		if err == nil {
+			err = h(w, r)
+		}
 		if err == nil {
 			a.Logger.Debug("control-plane call", "request_id", reqID, "op", op, "principal", principalARN(r), "latency", time.Since(start))
 			return
@@ -123,6 +150,61 @@ func (a *api) handle(op string, h handlerFunc) http.HandlerFunc {
 		}
 		writeAPIError(w, reqID, ae)
 	}
+}
+
+// resolve names the operation of an AgentCore request and authorises it; the
+// returned request carries the Operation in its context.
+func (a *api) resolve(r *http.Request, name string, res resolver) (*http.Request, error) {
+	body, err := readBody(r)
+	if err != nil {
+		return r, err
+	}
+	op := res(a, r, body)
+	op.Service, op.Name, op.ReadOnly = SigningName, name, readOnlyName(name)
+	r = r.WithContext(context.WithValue(r.Context(), operationKey{}, op))
+	if err := a.authorize(r, op); err != nil {
+		var de *iam.DeniedError
+		if errors.As(err, &de) {
+			a.logDenied(r, op, de)
+			return r, &apiError{Status: http.StatusForbidden, Code: "AccessDeniedException", Message: de.Error()}
+		}
+		return r, err
+	}
+	return r, nil
+}
+
+// authorizeService authorises requests to a mounted service before its
+// handler runs.
+func (a *api) authorizeService(svc Service, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reqID := requestID(r)
+		body, err := readBody(r)
+		if err != nil {
+			svc.WriteError(w, reqID, http.StatusBadRequest, "ValidationException", err.(*apiError).Message)
+			return
+		}
+		op, ok := svc.Classify(r, body)
+		if !ok {
+			next.ServeHTTP(w, r) // names no operation: the service refuses it
+			return
+		}
+		if op.Service == "" {
+			op.Service = svc.SigningName
+		}
+		r = r.WithContext(context.WithValue(r.Context(), operationKey{}, op))
+		if err := a.authorize(r, op); err != nil {
+			var de *iam.DeniedError
+			if errors.As(err, &de) {
+				a.logDenied(r, op, de)
+				svc.WriteError(w, reqID, http.StatusForbidden, "AccessDeniedException", de.Error())
+				return
+			}
+			a.Logger.Error("authorization failed", "request_id", reqID, "op", op.Name, "err", err)
+			svc.WriteError(w, reqID, http.StatusInternalServerError, "InternalFailure", "An internal error occurred. Check the toolgate log for the request id.")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // authenticate verifies SigV4 for service on every request and puts the

@@ -442,9 +442,19 @@ func TestMountedServiceUsesItsSigningName(t *testing.T) {
 			p, _ := PrincipalFrom(r)
 			seenPrincipal = p.Kind
 			w.WriteHeader(200)
-		})}}}))
+		}),
+		Classify: func(r *http.Request, body []byte) (Operation, bool) {
+			return Operation{Name: "Probe", Resource: "*"}, string(body) == `{}`
+		},
+		WriteError: func(w http.ResponseWriter, reqID string, status int, code, msg string) {
+			w.Header().Set("X-Amzn-ErrorType", code)
+			w.WriteHeader(status)
+			io.WriteString(w, msg)
+		},
+	}}}))
 	defer srv.Close()
-	send := func(service string) int {
+	var lastError string
+	sendAs := func(id, secret, service string) int {
 		req, _ := http.NewRequest("POST", srv.URL+"/cognito-idp/", strings.NewReader(`{}`))
 		sum := sha256.Sum256([]byte(`{}`))
 		v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: id, SecretAccessKey: secret}, req, hex.EncodeToString(sum[:]), service, "us-east-1", time.Now())
@@ -452,14 +462,31 @@ func TestMountedServiceUsesItsSigningName(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
+		lastError = resp.Header.Get("X-Amzn-ErrorType") + ": " + string(body)
 		return resp.StatusCode
 	}
+	send := func(service string) int { return sendAs(id, secret, service) }
 	if code := send("cognito-idp"); code != 200 || seenPath != "/" || seenPrincipal != "root" {
 		t.Fatalf("cognito-idp signature: %d path %q principal %q", code, seenPath, seenPrincipal)
 	}
 	seenPath = ""
 	if code := send("bedrock-agentcore"); code != 403 || seenPath != "" {
 		t.Fatalf("signature for another service reached the handler: %d", code)
+	}
+	// A principal without policies is refused before the handler, in the
+	// service's error encoding, naming the classified action.
+	alice, err := st.CreatePrincipal(context.Background(), store.Principal{ID: "AIDAALICE", Name: "alice", Kind: store.PrincipalUser, ARN: "arn:aws:iam::123456789012:user/alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	aliceID, aliceSecret, err := keys.CreateAccessKey(context.Background(), alice.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := sendAs(aliceID, aliceSecret, "cognito-idp"); code != 403 || seenPath != "" ||
+		lastError != "AccessDeniedException: User: arn:aws:iam::123456789012:user/alice is not authorized to perform: cognito-idp:Probe on resource: * because no identity-based policy allows the cognito-idp:Probe action" {
+		t.Fatalf("unauthorised principal: %d %q (handler saw %q)", code, lastError, seenPath)
 	}
 }

@@ -56,7 +56,8 @@ func (a *api) createGateway(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	now := a.Now().UTC()
-	id := strings.ToLower(*req.Name) + "-" + randomLowerAlnum(10)
+	op, _ := OperationFrom(r.Context())
+	id := op.newID // the ARN the caller was authorised to create
 	g, err := a.Store.CreateGateway(r.Context(), store.Gateway{
 		ID:            id,
 		Name:          *req.Name,
@@ -88,6 +89,12 @@ func (a *api) createGateway(w http.ResponseWriter, r *http.Request) error {
 
 // replayGateway answers a repeated CreateGateway with the same clientToken:
 // the same request gets the gateway it created; a different one is refused.
+// newGatewayID makes the id of a new gateway: its name in lower case and
+// ten random characters, as AgentCore's ids look.
+func newGatewayID(name string) string {
+	return strings.ToLower(name) + "-" + randomLowerAlnum(10)
+}
+
 func (a *api) replayGateway(w http.ResponseWriter, r *http.Request, prev store.Gateway, hash string) error {
 	if prev.RequestHash != hash {
 		return agentcore.IdempotentParameterMismatch()

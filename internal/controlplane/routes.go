@@ -8,26 +8,26 @@ import (
 // exactly, trailing slashes included (§2, §3); {$} anchors a pattern so a
 // trailing-slash path does not also match its whole subtree.
 func (a *api) routes(mux *http.ServeMux) {
-	h := func(pattern, op string, fn handlerFunc) { mux.HandleFunc(pattern, a.handle(op, fn)) }
+	h := func(pattern, op string, res resolver, fn handlerFunc) { mux.HandleFunc(pattern, a.handle(op, res, fn)) }
 
-	h("POST /gateways/{$}", "CreateGateway", a.createGateway)
-	h("GET /gateways/{$}", "ListGateways", a.listGateways)
-	h("GET /gateways/{gatewayIdentifier}/{$}", "GetGateway", a.getGateway)
-	h("PUT /gateways/{gatewayIdentifier}/{$}", "UpdateGateway", a.updateGateway)
-	h("DELETE /gateways/{gatewayIdentifier}/{$}", "DeleteGateway", a.deleteGateway)
+	h("POST /gateways/{$}", "CreateGateway", onNewGateway, a.createGateway)
+	h("GET /gateways/{$}", "ListGateways", onNothing, a.listGateways)
+	h("GET /gateways/{gatewayIdentifier}/{$}", "GetGateway", onGateway, a.getGateway)
+	h("PUT /gateways/{gatewayIdentifier}/{$}", "UpdateGateway", onGateway, a.updateGateway)
+	h("DELETE /gateways/{gatewayIdentifier}/{$}", "DeleteGateway", onGateway, a.deleteGateway)
 
-	h("POST /gateways/{gatewayIdentifier}/targets/{$}", "CreateGatewayTarget", a.createTarget)
-	h("GET /gateways/{gatewayIdentifier}/targets/{$}", "ListGatewayTargets", a.listTargets)
-	h("GET /gateways/{gatewayIdentifier}/targets/{targetId}/{$}", "GetGatewayTarget", a.getTarget)
-	h("PUT /gateways/{gatewayIdentifier}/targets/{targetId}/{$}", "UpdateGatewayTarget", a.updateTarget)
-	h("DELETE /gateways/{gatewayIdentifier}/targets/{targetId}/{$}", "DeleteGatewayTarget", a.deleteTarget)
-	h("PUT /gateways/{gatewayIdentifier}/synchronizeTargets", "SynchronizeGatewayTargets", a.synchronizeTargets)
+	h("POST /gateways/{gatewayIdentifier}/targets/{$}", "CreateGatewayTarget", onTargetCreate, a.createTarget)
+	h("GET /gateways/{gatewayIdentifier}/targets/{$}", "ListGatewayTargets", onGateway, a.listTargets)
+	h("GET /gateways/{gatewayIdentifier}/targets/{targetId}/{$}", "GetGatewayTarget", onGateway, a.getTarget)
+	h("PUT /gateways/{gatewayIdentifier}/targets/{targetId}/{$}", "UpdateGatewayTarget", onGateway, a.updateTarget)
+	h("DELETE /gateways/{gatewayIdentifier}/targets/{targetId}/{$}", "DeleteGatewayTarget", onGateway, a.deleteTarget)
+	h("PUT /gateways/{gatewayIdentifier}/synchronizeTargets", "SynchronizeGatewayTargets", onGateway, a.synchronizeTargets)
 
-	h("POST /identities/CreateApiKeyCredentialProvider", "CreateApiKeyCredentialProvider", a.createAPIKeyProvider)
-	h("POST /identities/GetApiKeyCredentialProvider", "GetApiKeyCredentialProvider", a.getAPIKeyProvider)
-	h("POST /identities/UpdateApiKeyCredentialProvider", "UpdateApiKeyCredentialProvider", a.updateAPIKeyProvider)
-	h("POST /identities/DeleteApiKeyCredentialProvider", "DeleteApiKeyCredentialProvider", a.deleteAPIKeyProvider)
-	h("POST /identities/ListApiKeyCredentialProviders", "ListApiKeyCredentialProviders", a.listAPIKeyProviders)
+	h("POST /identities/CreateApiKeyCredentialProvider", "CreateApiKeyCredentialProvider", onAPIKeyProvider, a.createAPIKeyProvider)
+	h("POST /identities/GetApiKeyCredentialProvider", "GetApiKeyCredentialProvider", onAPIKeyProvider, a.getAPIKeyProvider)
+	h("POST /identities/UpdateApiKeyCredentialProvider", "UpdateApiKeyCredentialProvider", onAPIKeyProvider, a.updateAPIKeyProvider)
+	h("POST /identities/DeleteApiKeyCredentialProvider", "DeleteApiKeyCredentialProvider", onAPIKeyProvider, a.deleteAPIKeyProvider)
+	h("POST /identities/ListApiKeyCredentialProviders", "ListApiKeyCredentialProviders", onNothing, a.listAPIKeyProviders)
 
 	// Everything else: AgentCore operations this release does not implement
 	// get a clear "not supported" error instead of a wrong result.

@@ -251,7 +251,9 @@ func (s *Server) serveMCP(w http.ResponseWriter, r *http.Request, id string) {
 	}
 	gw := gs.gw.Load()
 	_, metadataURL := s.opts.Addresses.For(r, gw.ID)
-	authed, err := s.opts.Authorizer.Authorize(w, r, gw.AuthorizerType, gw.Verifier, metadataURL)
+	authed, err := s.opts.Authorizer.Authorize(w, r, authn.Gateway{
+		ARN: gw.ARN, AuthorizerType: gw.AuthorizerType, Verifier: gw.Verifier, MetadataURL: metadataURL, Tags: gw.Tags,
+	})
 	if err != nil {
 		// The diagnosis names the failed check; only sub/client_id ever
 		// appear in it, never other claims or the token.

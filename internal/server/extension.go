@@ -50,6 +50,15 @@ func extensionAPI(idpSrv *idp.Server) http.Handler {
 }
 
 func extensionError(w http.ResponseWriter, status int, code, msg string) {
+	writeExtensionError(w, "", status, code, msg)
+}
+
+// writeExtensionError answers with a restJson1-style error, as the
+// AgentCore API does.
+func writeExtensionError(w http.ResponseWriter, requestID string, status int, code, msg string) {
+	if requestID != "" {
+		w.Header().Set("X-Amzn-Requestid", requestID)
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Amzn-ErrorType", code)
 	w.WriteHeader(status)

@@ -128,8 +128,11 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 	addresses := address.New(dataURL, cfg.GatewayDomain)
 	// AWS_IAM gateways verify SigV4 against cached access keys; any store
 	// change (a key deleted or deactivated among them) clears the cache.
-	iamKeys := authn.NewSigV4Keys(keys)
-	cat.Subscribe(func(*catalog.Snapshot) { iamKeys.Clear() })
+	authz := controlplane.NewAuthorizer(st)
+	iamKeys := authn.NewSigV4Keys(keys, authz, false)
+	// Policies are cached per principal; every store change (this replica's
+	// or another's) reaches here through the catalog and drops them.
+	cat.Subscribe(func(*catalog.Snapshot) { iamKeys.Clear(); authz.Invalidate() })
 	dp := dataplane.New(dataplane.Options{
 		Logger:         log,
 		AllowedOrigins: cfg.AllowedOrigins,
@@ -147,17 +150,21 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 		AccountID:  inst.AccountID,
 		GatewayURL: addresses.GatewayURL,
 		Logger:     log,
+		Authorizer: authz,
 		// Writes become visible to the data plane before the response is
 		// sent, so "create target, then list tools" never races.
 		AfterWrite: func(ctx context.Context) { _ = cat.Refresh(ctx, false) },
 		Services: []controlplane.Service{{
 			Prefix: "/cognito-idp/", SigningName: cognito.SigningName,
+			Classify: cognitoClassifier(cfg.Region, inst.AccountID), WriteError: cognito.WriteError,
 			Handler: cognito.NewHandler(cognito.Options{
 				Store: st, Vault: v, Region: cfg.Region, AccountID: inst.AccountID, DataURL: dataURL, Logger: log,
 				AfterWrite: func(ctx context.Context) { _ = idpSrv.Refresh(ctx, false) },
 			}),
 		}, {
 			Prefix: "/toolgate/", SigningName: ExtensionSigningName, Handler: extensionAPI(idpSrv),
+			Classify:   extensionClassifier(extensionOperations(cfg.Region, inst.AccountID)),
+			WriteError: writeExtensionError,
 		}},
 	})
 
