@@ -48,6 +48,11 @@ type Options struct {
 	Addresses address.Book
 	// Implementation is reported to clients in initialize.
 	Implementation *mcp.Implementation
+	// SessionKey (32 bytes) seals MCP session ids so that every replica
+	// sharing it can serve every session (sessions.go). Replicas derive it
+	// from the vault root key they share; nil means a random key, valid for
+	// this process only.
+	SessionKey []byte
 }
 
 // Server is the data-plane HTTP handler.
@@ -58,6 +63,7 @@ type Server struct {
 	mu       sync.Mutex // serialises Apply
 	gateways atomic.Pointer[map[string]*gatewayServer]
 	reqSeq   atomic.Uint64
+	sessions *sessionCodec
 }
 
 // gatewayServer is the MCP serving state of one gateway.
@@ -70,6 +76,7 @@ type gatewayServer struct {
 	statefulAuthed  http.Handler
 	statelessAuthed http.Handler
 	settings        string // catalog.Gateway.Server at build time
+	sessions        *sessionHost
 }
 
 // New returns a Server with no gateways; feed it snapshots with Apply.
@@ -86,7 +93,11 @@ func New(o Options) *Server {
 	if o.Implementation == nil {
 		o.Implementation = &mcp.Implementation{Name: "toolgate", Version: "dev"}
 	}
-	s := &Server{opts: o, log: o.Logger, origins: map[string]bool{}}
+	codec, err := newSessionCodec(o.SessionKey)
+	if err != nil {
+		panic(err) // a programming error: the server derives a 32-byte key
+	}
+	s := &Server{opts: o, log: o.Logger, origins: map[string]bool{}, sessions: codec}
 	for _, origin := range o.AllowedOrigins {
 		s.origins[strings.TrimSuffix(strings.ToLower(origin), "/")] = true
 	}
@@ -120,6 +131,7 @@ func (s *Server) newGatewayServer(gw *catalog.Gateway) *gatewayServer {
 	if gw.DisablePagination {
 		pageSize = math.MaxInt32
 	}
+	host := newSessionHost(s.sessions, s.log)
 	srv := mcp.NewServer(s.opts.Implementation, &mcp.ServerOptions{
 		Instructions:              gw.Instructions,
 		PageSize:                  pageSize,
@@ -127,8 +139,11 @@ func (s *Server) newGatewayServer(gw *catalog.Gateway) *gatewayServer {
 		Capabilities:              &mcp.ServerCapabilities{Tools: &mcp.ToolCapabilities{ListChanged: true}},
 		// go-sdk logs every session at info; keep that at debug.
 		Logger: slog.New(demote{s.log.Handler()}).With("gateway", gw.ID),
+		// Portable, sealed session ids (sessions.go).
+		GetSessionID: host.getSessionID,
 	})
-	gs := &gatewayServer{server: srv, settings: gw.Server}
+	host.server = srv
+	gs := &gatewayServer{server: srv, settings: gw.Server, sessions: host}
 	gs.gw.Store(gw)
 	for _, t := range gw.Tools {
 		srv.AddTool(mcpTool(t), s.toolHandler(gs, t))
@@ -268,7 +283,7 @@ func (s *Server) serveMCP(w http.ResponseWriter, r *http.Request, id string) {
 		stateless.ServeHTTP(w, authed)
 		return
 	}
-	stateful.ServeHTTP(w, authed)
+	gs.sessions.serve(w, authed, gatewayInfo{id: gw.ID, settings: settingsTag(gs.settings)}, stateful)
 }
 
 // handToSDK gives go-sdk the principal toolgate already verified. go-sdk
