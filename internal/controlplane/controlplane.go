@@ -65,6 +65,8 @@ type Options struct {
 	// from X-Forwarded-For / X-Forwarded-Proto (only behind a proxy the
 	// operator runs, which sets them).
 	TrustForwardedHeaders bool
+	// Audit, if set, receives one event per request (audit.go).
+	Audit Auditor
 }
 
 // Service is another AWS API mounted on the control plane.
@@ -85,6 +87,9 @@ type Service struct {
 type api struct {
 	Options
 	verifier *sigv4.Verifier
+	// routeNames and routeMux name AgentCore routes for audit (noteRoute).
+	routeNames map[string]string
+	routeMux   *http.ServeMux
 }
 
 type (
@@ -120,7 +125,7 @@ func New(o Options) http.Handler {
 		}
 		mux.Handle(svc.Prefix, a.authenticate(svc.SigningName, a.authorizeService(svc, http.StripPrefix(strings.TrimSuffix(svc.Prefix, "/"), svc.Handler))))
 	}
-	return a.recover(mux)
+	return a.audited(a.recover(mux))
 }
 
 // handlerFunc is a handler that returns its error for central encoding.
@@ -161,6 +166,7 @@ func (a *api) resolve(r *http.Request, name string, res resolver) (*http.Request
 	}
 	op := res(a, r, body)
 	op.Service, op.Name, op.ReadOnly = SigningName, name, readOnlyName(name)
+	noteOperation(r, op, body)
 	r = r.WithContext(context.WithValue(r.Context(), operationKey{}, op))
 	if err := a.authorize(r, op); err != nil {
 		var de *iam.DeniedError
@@ -191,6 +197,7 @@ func (a *api) authorizeService(svc Service, next http.Handler) http.Handler {
 		if op.Service == "" {
 			op.Service = svc.SigningName
 		}
+		noteOperation(r, op, body)
 		r = r.WithContext(context.WithValue(r.Context(), operationKey{}, op))
 		if err := a.authorize(r, op); err != nil {
 			var de *iam.DeniedError
@@ -211,12 +218,13 @@ func (a *api) authorizeService(svc Service, next http.Handler) http.Handler {
 // principal and a fresh request id in the context.
 func (a *api) authenticate(service string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		reqID := newRequestID()
+		reqID := requestID(r) // the audit trail's, when it assigned one
 		r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, reqID))
 		var principal store.Principal
 		v := *a.verifier // per request, so Lookup can hand back the principal
 		v.Service = service
 		v.Lookup = func(ctx context.Context, id string) (string, error) {
+			noteAccessKey(ctx, id)
 			secret, p, err := a.Keys.Secret(ctx, id)
 			if errors.Is(err, iam.ErrUnknownKey) {
 				return "", fmt.Errorf("%w: %s", sigv4.ErrUnknownKey, id)
@@ -239,6 +247,7 @@ func (a *api) authenticate(service string, next http.Handler) http.Handler {
 			writeAPIError(w, reqID, &apiError{Status: se.Status, Code: se.Code, Message: se.Message})
 			return
 		}
+		notePrincipal(r.Context(), principal)
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, principal)))
 	})
 }

@@ -8,7 +8,10 @@ import (
 // exactly, trailing slashes included (§2, §3); {$} anchors a pattern so a
 // trailing-slash path does not also match its whole subtree.
 func (a *api) routes(mux *http.ServeMux) {
-	h := func(pattern, op string, res resolver, fn handlerFunc) { mux.HandleFunc(pattern, a.handle(op, res, fn)) }
+	h := func(pattern, op string, res resolver, fn handlerFunc) {
+		a.noteRoute(pattern, op)
+		mux.HandleFunc(pattern, a.handle(op, res, fn))
+	}
 
 	h("POST /gateways/{$}", "CreateGateway", onNewGateway, a.createGateway)
 	h("GET /gateways/{$}", "ListGateways", onNothing, a.listGateways)
