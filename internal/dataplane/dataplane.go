@@ -48,6 +48,9 @@ type Options struct {
 	Addresses address.Book
 	// Implementation is reported to clients in initialize.
 	Implementation *mcp.Implementation
+	// Audit, if set, receives one event per tools/call, tools/list and
+	// refused request (audit.go).
+	Audit Auditor
 	// SessionKey (32 bytes) seals MCP session ids so that every replica
 	// sharing it can serve every session (sessions.go). Replicas derive it
 	// from the vault root key they share; nil means a random key, valid for
@@ -144,6 +147,7 @@ func (s *Server) newGatewayServer(gw *catalog.Gateway) *gatewayServer {
 	})
 	host.server = srv
 	gs := &gatewayServer{server: srv, settings: gw.Server, sessions: host}
+	s.addAuditMiddleware(gs)
 	gs.gw.Store(gw)
 	for _, t := range gw.Tools {
 		srv.AddTool(mcpTool(t), s.toolHandler(gs, t))
@@ -200,6 +204,7 @@ func (s *Server) toolHandler(gs *gatewayServer, t *catalog.Tool) mcp.ToolHandler
 		reqID := fmt.Sprintf("%x-%d", time.Now().UnixNano()&0xffffff, s.reqSeq.Add(1))
 		start := time.Now()
 		res, err := t.Target.Call(ctx, t.Local, req.Params.Arguments, target.CallInfo{Debug: gw.Debug, RequestID: reqID})
+		noteToolCall(ctx, reqID, err)
 		if err != nil {
 			s.log.Error("tool call failed in the gateway", "request_id", reqID, "gateway", gw.ID, "target", t.TargetID, "tool", t.Name, "err", err)
 			res = &mcp.CallToolResult{IsError: true}
@@ -273,8 +278,10 @@ func (s *Server) serveMCP(w http.ResponseWriter, r *http.Request, id string) {
 		// The diagnosis names the failed check; only sub/client_id ever
 		// appear in it, never other claims or the token.
 		s.log.Info("inbound request refused", "gateway", gw.ID, "authorizer", gw.AuthorizerType, "reason", err.Error(), "remote", r.RemoteAddr)
+		s.auditRefusal(r, gw, err, w.Header())
 		return
 	}
+	s.stampCaller(authed)
 	stateful, stateless := gs.stateful, gs.stateless
 	if authn.PrincipalFrom(authed.Context()) != nil {
 		stateful, stateless = gs.statefulAuthed, gs.statelessAuthed
