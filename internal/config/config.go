@@ -74,6 +74,8 @@ type Config struct {
 	LogFormat string `yaml:"log_format"`
 	// Egress restricts where targets may send requests.
 	Egress Egress `yaml:"egress"`
+	// Audit configures the audit trail (audit.go).
+	Audit Audit `yaml:"audit"`
 }
 
 // Egress is the outbound network policy for target calls.
@@ -154,6 +156,7 @@ func (c *Config) ApplyDefaults() {
 	if c.Egress.MaxResponseBytes == 0 {
 		c.Egress.MaxResponseBytes = DefaultMaxResponseBytes
 	}
+	c.Audit.applyDefaults(c.DataDir)
 }
 
 // Validate reports every problem in c at once, one per line.
@@ -231,6 +234,7 @@ func (c *Config) Validate() error {
 	if c.Egress.MaxResponseBytes < 1024 || c.Egress.MaxResponseBytes > 100<<20 {
 		bad("egress.max_response_bytes", "%d: want 1024..104857600", c.Egress.MaxResponseBytes)
 	}
+	errs = append(errs, c.Audit.validate()...)
 	return errors.Join(errs...)
 }
 

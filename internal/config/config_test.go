@@ -24,6 +24,7 @@ func TestDefaults(t *testing.T) {
 		Egress:        Egress{TimeoutSeconds: 60, MaxResponseBytes: 10 << 20},
 
 		JWTLeewaySeconds: 60,
+		Audit:            Audit{File: ptr("toolgate-data/audit/audit.log"), MaxFileBytes: 100 << 20, MaxFiles: 10, RetentionDays: 90, BufferSize: 8192},
 	}
 	if diff := cmp.Diff(want, c); diff != "" {
 		t.Fatalf("defaults (-want +got):\n%s", diff)
