@@ -64,12 +64,12 @@ type SigErrorKind int
 
 // Kinds of signature failures.
 const (
-	Missing    SigErrorKind = iota // no Authorization header
-	Malformed                      // unparseable Authorization or X-Amz-Date
-	UnknownKey                     // access key id not known
-	Expired                        // temporary credentials expired
-	BadSignature                   // signature, signed headers or token mismatch
-	Skewed                         // X-Amz-Date too far from now
+	Missing      SigErrorKind = iota // no Authorization header
+	Malformed                        // unparseable Authorization or X-Amz-Date
+	UnknownKey                       // access key id not known
+	Expired                          // temporary credentials expired
+	BadSignature                     // signature, signed headers or token mismatch
+	Skewed                           // X-Amz-Date too far from now
 )
 
 func (e *SigError) Error() string { return e.Message }

@@ -183,4 +183,6 @@ func TestSignerReportsCredentialFailures(t *testing.T) {
 
 type staticProvider aws.Credentials
 
-func (s staticProvider) Retrieve(context.Context) (aws.Credentials, error) { return aws.Credentials(s), nil }
+func (s staticProvider) Retrieve(context.Context) (aws.Credentials, error) {
+	return aws.Credentials(s), nil
+}
