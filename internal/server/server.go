@@ -61,22 +61,26 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 	}
 	defer controlLn.Close()
 
-	root, created, err := vault.LoadOrCreateKeyFile(cfg.VaultKeyFile)
+	root, created, err := loadVaultRoot(cfg, log)
 	if err != nil {
 		return fmt.Errorf("vault key: %w", err)
-	}
-	if created {
-		log.Info("generated the token vault root key", "path", cfg.VaultKeyFile)
 	}
 	v, err := vault.New(vault.KeyFromRoot(root))
 	if err != nil {
 		return err
 	}
-	st, err := sqlstore.Open(ctx, cfg.Store)
+	sessKey, err := sessionKey(root)
+	if err != nil {
+		return err
+	}
+	st, err := sqlstore.Open(ctx, cfg.Store, sqlstore.WithLogger(log))
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}
 	defer st.Close()
+	if err := checkVaultKey(ctx, st, v, cfg, created); err != nil {
+		return err
+	}
 
 	keys := &iam.Keyring{Store: st, Vault: v}
 	inst, err := bootstrap(ctx, st, keys, cfg.DataDir, out)
@@ -139,6 +143,7 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 		Authorizer:     authn.NewAuthorizer(log, iamKeys),
 		Addresses:      addresses,
 		Implementation: &mcp.Implementation{Name: "toolgate", Version: Version},
+		SessionKey:     sessKey,
 	})
 	cat.Subscribe(dp.Apply)
 
