@@ -423,8 +423,9 @@ type IAMStore interface {
 	// ListPrincipalsByKind lists the principals of one kind, oldest first.
 	ListPrincipalsByKind(ctx context.Context, kind string, p Page) (items []Principal, next string, err error)
 	// UpdatePrincipal keeps ID, Kind, CreatedAt, UpdatedAt and Version
-	// whatever fn returns; a Name or ARN taken by another principal of the
-	// same kind is a *ConflictError ("name").
+	// whatever fn returns; a Name taken by another principal of the same
+	// kind is a *ConflictError ("name"), an ARN taken by any other
+	// principal one on "arn" (CreatePrincipal reports both the same way).
 	UpdatePrincipal(ctx context.Context, id string, fn func(Principal) (Principal, error)) (Principal, error)
 	// UpdateAccessKeyStatus sets a key "Active" or "Inactive".
 	UpdateAccessKeyStatus(ctx context.Context, id, status string) (AccessKey, error)
@@ -435,9 +436,10 @@ type IAMStore interface {
 	TouchAccessKey(ctx context.Context, id string, t time.Time) error
 
 	// Managed policies. CreateManagedPolicy stores p with document as its
-	// default version "v1"; *ConflictError on a duplicate name ("name") or
-	// ARN. DeleteManagedPolicy fails with *ConflictError (Field
-	// "attachments") while the policy is attached, and deletes its versions.
+	// default version "v1"; *ConflictError on a duplicate id ("id"), name
+	// ("name") or ARN ("arn"). DeleteManagedPolicy fails with
+	// *ConflictError (Field "attachments") while the policy is attached, and
+	// deletes its versions.
 	CreateManagedPolicy(ctx context.Context, p ManagedPolicy, document string) (ManagedPolicy, error)
 	GetManagedPolicy(ctx context.Context, arn string) (ManagedPolicy, error)
 	ListManagedPolicies(ctx context.Context, p Page) (items []ManagedPolicy, next string, err error)
@@ -449,32 +451,43 @@ type IAMStore interface {
 	GetPolicyVersion(ctx context.Context, policyARN, versionID string) (PolicyVersion, error)
 	// ListPolicyVersions returns every version, newest first (as AWS does).
 	ListPolicyVersions(ctx context.Context, policyARN string) ([]PolicyVersion, error)
+	// SetDefaultPolicyVersion of the version that already is the default
+	// changes nothing.
 	SetDefaultPolicyVersion(ctx context.Context, policyARN, versionID string) error
 	// DeletePolicyVersion refuses the default version with *ConflictError
 	// (Field "defaultVersion").
 	DeletePolicyVersion(ctx context.Context, policyARN, versionID string) error
 
-	// Attachments of managed policies (stored or built-in: the store does not
-	// check that policyARN exists; the caller does). Attaching twice is not
-	// an error. DetachPolicy of a policy that is not attached is ErrNotFound.
+	// Attachments of managed policies, stored or built-in. The store cannot
+	// check a built-in ARN (arn:aws:iam::aws:policy/...; the caller does),
+	// but any other ARN must name a stored policy (ErrNotFound otherwise):
+	// checked in the attaching transaction, that is what keeps an attachment
+	// from outliving a concurrently deleted policy, to be inherited by a
+	// policy created later under the same ARN. Attaching twice is not an
+	// error and keeps the first position. A missing principal is ErrNotFound,
+	// and so is DetachPolicy of a policy that is not attached.
 	AttachPolicy(ctx context.Context, principalID, policyARN string) error
 	DetachPolicy(ctx context.Context, principalID, policyARN string) error
 	// ListAttachedPolicies returns the ARNs attached to a principal, in
-	// attachment order.
+	// attachment order (ErrNotFound for a missing principal).
 	ListAttachedPolicies(ctx context.Context, principalID string) ([]string, error)
-	// ListPolicyAttachments returns the principals a policy is attached to.
+	// ListPolicyAttachments returns the principals a policy is attached to,
+	// oldest first; none (not ErrNotFound) for an ARN attached to nobody.
 	ListPolicyAttachments(ctx context.Context, policyARN string) ([]Principal, error)
 
-	// Inline policies. PutInlinePolicy creates or replaces.
+	// Inline policies. PutInlinePolicy creates or replaces (ErrNotFound for
+	// a missing principal).
 	PutInlinePolicy(ctx context.Context, p InlinePolicy) error
 	GetInlinePolicy(ctx context.Context, principalID, name string) (InlinePolicy, error)
-	// ListInlinePolicies returns the principal's inline policies by name.
+	// ListInlinePolicies returns the principal's inline policies by name
+	// (ErrNotFound for a missing principal).
 	ListInlinePolicies(ctx context.Context, principalID string) ([]InlinePolicy, error)
 	DeleteInlinePolicy(ctx context.Context, principalID, name string) error
 
 	// EffectivePolicies returns, in one read, every document that applies to
 	// the principal: the default version of each attached stored policy, in
 	// attachment order, then the inline policies by name. Attached built-in
-	// ARNs are returned with an empty Document (the caller supplies it).
+	// ARNs are returned with an empty Document (the caller supplies it). A
+	// missing principal is ErrNotFound, so that a caller fails closed.
 	EffectivePolicies(ctx context.Context, principalID string) ([]EffectivePolicy, error)
 }

@@ -277,7 +277,7 @@ func TestCreateRequiresKeys(t *testing.T) {
 	if _, err := s.CreateGateway(ctx, store.Gateway{ID: "gw-1", Name: "one"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CreatePrincipal(ctx, store.Principal{ID: "AIDA1", Name: "alice"}); err != nil {
+	if _, err := s.CreatePrincipal(ctx, store.Principal{ID: "AIDA1", Name: "alice", Kind: store.PrincipalUser}); err != nil {
 		t.Fatal(err)
 	}
 	rev, _ := s.Revision(ctx)
@@ -287,7 +287,10 @@ func TestCreateRequiresKeys(t *testing.T) {
 		"target without id":            second(s.CreateTarget(ctx, store.Target{GatewayID: "gw-1", Name: "x"})),
 		"target without name":          second(s.CreateTarget(ctx, store.Target{GatewayID: "gw-1", ID: "x"})),
 		"provider without name":        second(s.CreateAPIKeyProvider(ctx, store.APIKeyProvider{})),
-		"principal without id":         second(s.CreatePrincipal(ctx, store.Principal{Name: "x"})),
+		"principal without id":         second(s.CreatePrincipal(ctx, store.Principal{Name: "x", Kind: store.PrincipalUser})),
+		"principal without kind":       second(s.CreatePrincipal(ctx, store.Principal{ID: "AIDA2", Name: "x"})),
+		"principal of unknown kind":    second(s.CreatePrincipal(ctx, store.Principal{ID: "AIDA2", Name: "x", Kind: "group"})),
+		"access key without status":    second(s.CreateAccessKey(ctx, store.AccessKey{ID: "AKIA1", PrincipalID: "AIDA1"})),
 		"access key without id":        second(s.CreateAccessKey(ctx, store.AccessKey{PrincipalID: "AIDA1"})),
 		"setting without key":          second(s.InitSetting(ctx, "", "v")),
 		"update gateway to no name":    second(s.UpdateGateway(ctx, "gw-1", func(g store.Gateway) (store.Gateway, error) { g.Name = ""; return g, nil })),

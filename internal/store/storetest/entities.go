@@ -220,11 +220,12 @@ func testPrincipalCRUD(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	in := newPrincipal(1)
 	created := must(s.CreatePrincipal(ctx, in))(t)
-	if created.Version != 1 || created.CreatedAt.IsZero() {
-		t.Errorf("created principal metadata: Version %d CreatedAt %v", created.Version, created.CreatedAt)
+	if created.Version != 1 || created.CreatedAt.IsZero() || !created.UpdatedAt.Equal(created.CreatedAt) {
+		t.Errorf("created principal metadata: Version %d CreatedAt %v UpdatedAt %v", created.Version, created.CreatedAt, created.UpdatedAt)
 	}
 	want := in
-	want.CreatedAt, want.Version = created.CreatedAt, 1
+	want.Path = "/" // the IAM default for an unset path
+	want.CreatedAt, want.UpdatedAt, want.Version = created.CreatedAt, created.CreatedAt, 1
 	same(t, "created principal", want, created)
 	same(t, "GetPrincipal", created, must(s.GetPrincipal(ctx, in.ID))(t))
 

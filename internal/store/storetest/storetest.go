@@ -30,6 +30,7 @@ package storetest
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -73,7 +74,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RoundTrip/Tags", testTagsRoundTrip},
 	}
 	tests = append(tests, idpTests()...)
-	for _, l := range append(listers(), idpListers()...) {
+	tests = append(tests, iamTests()...)
+	for _, l := range slices.Concat(listers(), idpListers(), iamListers()) {
 		for _, pt := range []struct {
 			name string
 			run  func(*testing.T, store.Store, lister)
