@@ -28,6 +28,7 @@ type SigV4Keys struct {
 	trustForwarded bool
 
 	mu    sync.RWMutex
+	gen   uint64 // bumped by Clear
 	cache map[string]cachedKey
 }
 
@@ -41,9 +42,12 @@ func NewSigV4Keys(keys *iam.Keyring, authz *iam.Authorizer, trustForwardedHeader
 	return &SigV4Keys{keys: keys, authz: authz, trustForwarded: trustForwardedHeaders, cache: map[string]cachedKey{}}
 }
 
-// Clear drops every cached secret.
+// Clear drops every cached secret, including those being loaded: a lookup
+// that read the store before a change (another replica deleting the key)
+// must not put what it read back into the cache after the change.
 func (k *SigV4Keys) Clear() {
 	k.mu.Lock()
+	k.gen++
 	k.cache = map[string]cachedKey{}
 	k.mu.Unlock()
 }
@@ -51,6 +55,7 @@ func (k *SigV4Keys) Clear() {
 func (k *SigV4Keys) lookup(ctx context.Context, id string) (cachedKey, error) {
 	k.mu.RLock()
 	c, ok := k.cache[id]
+	gen := k.gen
 	k.mu.RUnlock()
 	if ok {
 		return c, nil
@@ -64,10 +69,12 @@ func (k *SigV4Keys) lookup(ctx context.Context, id string) (cachedKey, error) {
 	}
 	c = cachedKey{secret: secret, principal: p}
 	k.mu.Lock()
-	if len(k.cache) > 10000 {
-		k.cache = map[string]cachedKey{}
+	if k.gen == gen { // not cleared while we were reading
+		if len(k.cache) > 10000 {
+			k.cache = map[string]cachedKey{}
+		}
+		k.cache[id] = c
 	}
-	k.cache[id] = c
 	k.mu.Unlock()
 	return c, nil
 }
