@@ -15,6 +15,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/toolgate/toolgate/internal/cred"
+	"github.com/toolgate/toolgate/internal/cred/awsiam"
 )
 
 // Tool is one tool of a target, as the target names it (without the
@@ -51,6 +52,9 @@ type CallInfo struct {
 	Debug bool
 	// RequestID identifies the MCP request in logs and upstream calls.
 	RequestID string
+	// MessageID is the JSON-RPC id of the tools/call request as the client
+	// sent it (a JSON number or string, serialised); "" when unknown.
+	MessageID string
 }
 
 // Target is an opened, ready-to-call target.
@@ -72,4 +76,11 @@ type Env struct {
 	// Credentials injects outbound credentials into each upstream request;
 	// nil when the target has no credential provider.
 	Credentials cred.Injector
+	// AWS gives targets that call AWS APIs themselves (Lambda) the
+	// gateway role's credentials and endpoints; nil when only validating.
+	AWS *awsiam.Role
+	// GatewayID, TargetID and TargetName identify what is opened (Lambda
+	// functions receive them in their client context); empty when only
+	// validating.
+	GatewayID, TargetID, TargetName string
 }
