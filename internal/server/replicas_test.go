@@ -28,6 +28,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/toolgate/toolgate/internal/config"
+	"github.com/toolgate/toolgate/internal/iam"
+	"github.com/toolgate/toolgate/internal/store/sqlstore"
+	"github.com/toolgate/toolgate/internal/vault"
 )
 
 // The multi-replica tests run against the PostgreSQL server CI provides on
@@ -542,4 +545,131 @@ func TestReplicaVaultKey(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "credentials")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("the refused replica wrote credentials (%v)", err)
 	}
+}
+
+// TestReplicaCachesFollowOtherReplicas: what a replica caches for its data
+// plane — unsealed outbound API keys in compiled targets, SigV4 access-key
+// secrets — follows changes made by another process within a second: an
+// API key replaced through replica A is what replica B sends upstream, and
+// an access key deleted elsewhere stops verifying on B although B had it
+// cached.
+func TestReplicaCachesFollowOtherReplicas(t *testing.T) {
+	ctx := context.Background()
+	c := startCluster(t, 2)
+	a := c.replicas[0]
+	up, _ := upstream(t)
+	gw := weatherGateway(t, a, "cachegw", up.URL)
+	gwID := aws.ToString(gw.GatewayId)
+	waitEverywhere(t, c, []int{0, 1}, gwID, "weather___getForecast", true, time.Second)
+	onB := connectVia(t, newBalancer(c.dataHost(1)), gwID, "2026-07-28")
+	call := func(cs *mcp.ClientSession) (bool, error) {
+		res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "weather___getForecast", Arguments: map[string]any{"city": "Oslo"}})
+		if err != nil {
+			return false, err
+		}
+		return !res.IsError, nil
+	}
+	if ok, err := call(onB); !ok || err != nil {
+		t.Fatalf("call through B: %v %v", ok, err)
+	}
+
+	// The outbound API key, replaced through A: B's compiled target (which
+	// holds the unsealed key) is rebuilt and sends the new one.
+	if _, err := a.control.UpdateApiKeyCredentialProvider(ctx, &bedrockagentcorecontrol.UpdateApiKeyCredentialProviderInput{
+		Name: aws.String("cachegw-key"), ApiKey: aws.String("sk-replaced"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	for {
+		ok, err := call(onB)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok { // the upstream refuses anything but secretMarker
+			break
+		}
+		if time.Since(start) > 5*time.Second {
+			t.Fatal("B still sends the replaced API key")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("B sent the replaced API key for %v, want at most a second", took)
+	}
+	t.Logf("B used the API key replaced through A after %v", time.Since(start))
+
+	// An AWS_IAM gateway and an access key created and then deleted by
+	// another process sharing the store (as another replica's IAM API
+	// would), after B cached the key's secret.
+	iamGW, err := a.control.CreateGateway(ctx, &bedrockagentcorecontrol.CreateGatewayInput{
+		Name: aws.String("cache-iam"), RoleArn: aws.String("arn:aws:iam::123456789012:role/gw"), AuthorizerType: types.AuthorizerTypeAwsIam,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := sqlstore.Open(ctx, c.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	root, _, err := vault.LoadOrCreateKeyFile(c.keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := vault.New(vault.KeyFromRoot(root))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ring := &iam.Keyring{Store: st, Vault: v}
+	_, rootPrincipal, err := ring.Secret(ctx, rootCreds(t, a.dir).AccessKeyID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyID, secret, err := ring.CreateAccessKey(ctx, rootPrincipal.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bURL := "http://" + c.dataHost(1) + "/gateways/" + aws.ToString(iamGW.GatewayId) + "/mcp"
+	signed := &http.Client{Transport: sigv4RT{aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret}}}
+	ping := func() (int, string) {
+		req, _ := http.NewRequest("POST", bURL, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"ping"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		resp, err := signed.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode, resp.Header.Get("X-Amzn-ErrorType")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for code, _ := ping(); code != 200; code, _ = ping() { // B learns of the gateway
+		if time.Now().After(deadline) {
+			t.Fatalf("signed request to B: %d", code)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := st.DeleteAccessKey(ctx, keyID); err != nil {
+		t.Fatal(err)
+	}
+	start = time.Now()
+	for {
+		code, errType := ping()
+		if code == http.StatusForbidden && errType == "UnrecognizedClientException" {
+			break
+		}
+		if code != 200 {
+			t.Fatalf("after deleting the key: %d %s", code, errType)
+		}
+		if time.Since(start) > 5*time.Second {
+			t.Fatal("B still accepts the deleted access key")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("B accepted the deleted access key for %v, want at most a second", took)
+	}
+	t.Logf("B refused the access key deleted elsewhere after %v", time.Since(start))
 }
