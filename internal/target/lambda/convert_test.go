@@ -79,7 +79,9 @@ func TestConvertGolden(t *testing.T) {
 }
 
 func TestConvertRejectsWhatCannotBeServed(t *testing.T) {
-	obj := func() *agentcore.SchemaDefinition { return &agentcore.SchemaDefinition{Type: agentcore.SchemaTypeObject} }
+	obj := func() *agentcore.SchemaDefinition {
+		return &agentcore.SchemaDefinition{Type: agentcore.SchemaTypeObject}
+	}
 	def := func(name string) agentcore.ToolDefinition {
 		return agentcore.ToolDefinition{Name: &name, Description: ptr("d"), InputSchema: obj()}
 	}

@@ -256,7 +256,9 @@ func TestThrottling(t *testing.T) {
 	}
 	// The SDK's retries absorb a passing throttle.
 	w.lambda.Throttle(1)
-	fast := func(o *awslambda.Options) { o.Retryer = retry.AddWithMaxBackoffDelay(retry.NewStandard(), 10*time.Millisecond) }
+	fast := func(o *awslambda.Options) {
+		o.Retryer = retry.AddWithMaxBackoffDelay(retry.NewStandard(), 10*time.Millisecond)
+	}
 	res, err = w.open(t, "orders", role, fast).Call(context.Background(), "ping.v2", nil, target.CallInfo{})
 	if err != nil || res.IsError {
 		t.Fatalf("after one throttle with retries: %v %+v", err, summarize(t, res))
