@@ -76,6 +76,8 @@ type Config struct {
 	Egress Egress `yaml:"egress"`
 	// Audit configures the audit trail (audit.go).
 	Audit Audit `yaml:"audit"`
+	// AWS configures the gateways' IAM roles and AWS endpoints (aws.go).
+	AWS AWS `yaml:"aws"`
 }
 
 // Egress is the outbound network policy for target calls.
@@ -157,6 +159,7 @@ func (c *Config) ApplyDefaults() {
 		c.Egress.MaxResponseBytes = DefaultMaxResponseBytes
 	}
 	c.Audit.applyDefaults(c.DataDir)
+	c.AWS.applyDefaults(c.Region)
 }
 
 // Validate reports every problem in c at once, one per line.
@@ -235,6 +238,7 @@ func (c *Config) Validate() error {
 		bad("egress.max_response_bytes", "%d: want 1024..104857600", c.Egress.MaxResponseBytes)
 	}
 	errs = append(errs, c.Audit.validate()...)
+	errs = append(errs, c.AWS.validate()...)
 	return errors.Join(errs...)
 }
 

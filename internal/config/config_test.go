@@ -25,6 +25,7 @@ func TestDefaults(t *testing.T) {
 
 		JWTLeewaySeconds: 60,
 		Audit:            Audit{File: ptr("toolgate-data/audit/audit.log"), MaxFileBytes: 100 << 20, MaxFiles: 10, RetentionDays: 90, BufferSize: 8192},
+		AWS:              AWS{Region: "us-east-1", SessionDurationSeconds: 3600},
 	}
 	if diff := cmp.Diff(want, c); diff != "" {
 		t.Fatalf("defaults (-want +got):\n%s", diff)
