@@ -310,7 +310,7 @@ func hasTool(ctx context.Context, host, gatewayID, tool string) (bool, error) {
 
 // waitEverywhere waits until every listed replica reports want for tool and
 // returns how long the slowest took.
-func waitEverywhere(t *testing.T, c *cluster, replicas []int, gatewayID, tool string, want bool, limit time.Duration) time.Duration {
+func waitEverywhere(t testing.TB, c *cluster, replicas []int, gatewayID, tool string, want bool, limit time.Duration) time.Duration {
 	t.Helper()
 	start := time.Now()
 	var slowest time.Duration
