@@ -60,6 +60,8 @@ func extensionOperations(region, account string) map[string]extensionOperation {
 	}
 	return map[string]extensionOperation{
 		"POST /idp/rotate-signing-key": {Name: "RotateSigningKey", Resource: pool},
+		"GET /audit/events":            {Name: "QueryAuditEvents", ReadOnly: true},
+		"GET /audit/tail":              {Name: "TailAuditEvents", ReadOnly: true},
 	}
 }
 

@@ -17,8 +17,9 @@ import (
 const ExtensionSigningName = "toolgate"
 
 // extensionAPI serves /toolgate/… (after the prefix is stripped).
-func extensionAPI(idpSrv *idp.Server) http.Handler {
+func extensionAPI(idpSrv *idp.Server, trail *auditTrail) http.Handler {
 	mux := http.NewServeMux()
+	trail.register(mux) // GET /audit/events, GET /audit/tail
 	// POST /idp/rotate-signing-key {"userPoolId": "..."}: a new signing key
 	// signs from now on; the previous one stays in the JWKS until the
 	// tokens it signed have expired.

@@ -87,6 +87,13 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 	if err != nil {
 		return err
 	}
+	// The audit trail (audit.go) outlives the listeners and closes before
+	// the store, so every request's event is written.
+	trail, err := startAudit(cfg, st, inst.AccountID, log)
+	if err != nil {
+		return err
+	}
+	defer trail.close()
 
 	dataURL := cfg.PublicDataURL
 	if dataURL == "" {
@@ -143,6 +150,7 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 		Authorizer:     authn.NewAuthorizer(log, iamKeys),
 		Addresses:      addresses,
 		Implementation: &mcp.Implementation{Name: "toolgate", Version: Version},
+		Audit:          trail.auditor(),
 		SessionKey:     sessKey,
 	})
 	cat.Subscribe(dp.Apply)
@@ -156,6 +164,7 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 		GatewayURL: addresses.GatewayURL,
 		Logger:     log,
 		Authorizer: authz,
+		Audit:      trail.auditor(),
 		// Writes become visible to the data plane before the response is
 		// sent, so "create target, then list tools" never races.
 		AfterWrite: func(ctx context.Context) { _ = cat.Refresh(ctx, false) },
@@ -167,7 +176,7 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 				AfterWrite: func(ctx context.Context) { _ = idpSrv.Refresh(ctx, false) },
 			}),
 		}, {
-			Prefix: "/toolgate/", SigningName: ExtensionSigningName, Handler: extensionAPI(idpSrv),
+			Prefix: "/toolgate/", SigningName: ExtensionSigningName, Handler: extensionAPI(idpSrv, trail),
 			Classify:   extensionClassifier(extensionOperations(cfg.Region, inst.AccountID)),
 			WriteError: writeExtensionError,
 		}},
