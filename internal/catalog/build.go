@@ -19,6 +19,7 @@ import (
 	"github.com/toolgate/toolgate/internal/authn/jwtauth"
 	"github.com/toolgate/toolgate/internal/cred"
 	"github.com/toolgate/toolgate/internal/cred/apikey"
+	"github.com/toolgate/toolgate/internal/cred/awsiam"
 	"github.com/toolgate/toolgate/internal/store"
 	"github.com/toolgate/toolgate/internal/target"
 	"github.com/toolgate/toolgate/internal/vault"
@@ -34,6 +35,9 @@ type BuildEnv struct {
 	KeySets *jwtauth.KeySets
 	// JWTLeeway is the clock skew allowed on exp/nbf/iat (0 = default).
 	JWTLeeway time.Duration
+	// AWS hands out gateway-role credentials for GATEWAY_IAM_ROLE targets
+	// (awsrole.go); nil makes their calls fail with an explanation.
+	AWS *awsiam.Provider
 }
 
 // APIKeyAAD is the vault owner label of an API-key provider's key; the
@@ -84,7 +88,7 @@ func NewBuilder(env BuildEnv) Builder {
 			}
 			for _, t := range targets {
 				key := g.ID + "/" + t.ID
-				c, err := compileTarget(ctx, env, t, cache[key])
+				c, err := compileTarget(ctx, env, gatewayRole(env, g.ID, deref(cfg.RoleArn)), t, cache[key])
 				if err != nil {
 					env.Logger.Error("target cannot be opened; its tools are not served", "gateway", g.ID, "target", t.ID, "err", err)
 					continue
@@ -95,6 +99,12 @@ func NewBuilder(env BuildEnv) Builder {
 			snap.Gateways[g.ID] = Finish(gw)
 		}
 		cache, verifiers = nextCache, nextVerifiers
+		if env.AWS != nil { // forget the assumed credentials of deleted gateways
+			env.AWS.Retain(func(id, role string) bool {
+				g := snap.Gateways[id]
+				return g != nil && g.RoleARN == role
+			})
+		}
 		return snap, nil
 	}
 }
@@ -136,7 +146,7 @@ func compileGateway(g store.Gateway) (*Gateway, *agentcore.UpdateGatewayRequest,
 	}
 	_ = json.Unmarshal(g.Config, &tagged) // decoded above; tags are optional
 	gw := &Gateway{
-		ID: g.ID, Name: g.Name, ARN: g.ARN, Tags: tagged.Tags,
+		ID: g.ID, Name: g.Name, ARN: g.ARN, Tags: tagged.Tags, RoleARN: deref(cfg.RoleArn),
 		AuthorizerType:        string(cfg.AuthorizerType),
 		Debug:                 cfg.ExceptionLevel == agentcore.ExceptionLevelDebug,
 		SessionTimeoutSeconds: 3600,
@@ -158,17 +168,23 @@ func compileGateway(g store.Gateway) (*Gateway, *agentcore.UpdateGatewayRequest,
 }
 
 // compileTarget opens t, or reuses prev when nothing it depends on changed.
-func compileTarget(ctx context.Context, env BuildEnv, t store.Target, prev compiled) (compiled, error) {
+func compileTarget(ctx context.Context, env BuildEnv, role *awsiam.Role, t store.Target, prev compiled) (compiled, error) {
 	var cfg agentcore.UpdateGatewayTargetRequest
 	if err := json.Unmarshal(t.Config, &cfg); err != nil {
 		return compiled{}, err
 	}
 	inj, credKey := resolveCredentials(ctx, env, cfg.CredentialProviderConfigurations)
-	key := strconv.FormatInt(t.Version, 10) + "|" + credKey
+	if iam, iamKey, ok := iamCredentials(env, role, cfg.CredentialProviderConfigurations); ok {
+		inj, credKey = iam, iamKey
+	}
+	key := strconv.FormatInt(t.Version, 10) + "|" + credKey + "|" + roleKey(role)
 	if prev.key == key {
 		return prev, nil
 	}
-	tgt, _, err := OpenTarget(cfg.TargetConfiguration, target.Env{HTTPClient: env.HTTPClient, Credentials: inj})
+	tgt, _, err := OpenTarget(cfg.TargetConfiguration, target.Env{
+		HTTPClient: env.HTTPClient, Credentials: inj,
+		AWS: role, GatewayID: t.GatewayID, TargetID: t.ID, TargetName: t.Name,
+	})
 	if err != nil {
 		return compiled{}, err
 	}

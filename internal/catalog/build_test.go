@@ -88,7 +88,8 @@ func TestBuildGatewaySettings(t *testing.T) {
 			}
 			want := tc.want
 			want.ID, want.Name, want.ARN = tc.id, tc.id, arn.Gateway(testRegion, testAccount, tc.id)
-			want.Tags = map[string]string{"team": "t"} // every test gateway's (helpers_test.go)
+			// Every test gateway's tags and role (helpers_test.go).
+			want.Tags, want.RoleARN = map[string]string{"team": "t"}, "arn:aws:iam::"+testAccount+":role/toolgate"
 			if diff := cmp.Diff(&want, got, cmpopts.IgnoreFields(catalog.Gateway{}, "Tools", "ByName", "Server")); diff != "" {
 				t.Errorf("compiled gateway (-want +got):\n%s", diff)
 			}

@@ -38,6 +38,8 @@ type Gateway struct {
 	Name           string
 	ARN            string
 	AuthorizerType string
+	// RoleARN is the gateway's execution role (GATEWAY_IAM_ROLE targets).
+	RoleARN string
 	// Tags are the gateway's tags (aws:ResourceTag/… of InvokeGateway).
 	Tags map[string]string
 	// Verifier checks bearer tokens of CUSTOM_JWT and AUTHENTICATE_ONLY

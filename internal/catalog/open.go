@@ -45,7 +45,7 @@ func OpenTarget(cfg *agentcore.TargetConfiguration, env target.Env) (target.Targ
 	case m.SmithyModel != nil:
 		return nil, nil, &FieldError{base + ".mcp.smithyModel", "Smithy targets are not supported by this toolgate release yet"}
 	case m.Lambda != nil:
-		return nil, nil, &FieldError{base + ".mcp.lambda", "Lambda targets are not supported by this toolgate release yet"}
+		return openLambda(base+".mcp.lambda", m.Lambda, env)
 	case m.MCPServer != nil:
 		return nil, nil, &FieldError{base + ".mcp.mcpServer", "MCP server targets are not supported by this toolgate release yet"}
 	case m.APIGateway != nil:
@@ -53,5 +53,5 @@ func OpenTarget(cfg *agentcore.TargetConfiguration, env target.Env) (target.Targ
 	case m.Connector != nil:
 		return nil, nil, &FieldError{base + ".mcp.connector", "connector targets are not supported by this toolgate release yet"}
 	}
-	return nil, nil, &FieldError{base + ".mcp", "must set one target kind (openApiSchema in this release)"}
+	return nil, nil, &FieldError{base + ".mcp", "must set one target kind (openApiSchema or lambda in this release)"}
 }

@@ -31,9 +31,23 @@ func TestOpenTargetFieldErrors(t *testing.T) {
 		{"s3 schema", mcpOf(agentcore.McpTargetConfiguration{OpenAPISchema: &agentcore.ApiSchemaConfiguration{
 			S3: &agentcore.S3Configuration{URI: ptr("s3://bucket/spec.json")},
 		}}), "targetConfiguration.mcp.openApiSchema.s3", "inlinePayload"},
-		{"lambda", mcpOf(agentcore.McpTargetConfiguration{Lambda: &agentcore.McpLambdaTargetConfiguration{
+		{"lambda without tool schema", mcpOf(agentcore.McpTargetConfiguration{Lambda: &agentcore.McpLambdaTargetConfiguration{
 			LambdaArn: ptr("arn:aws:lambda:us-east-1:123456789012:function:f"),
-		}}), "targetConfiguration.mcp.lambda", "Lambda"},
+		}}), "targetConfiguration.mcp.lambda.toolSchema", "required"},
+		{"lambda s3 tool schema", mcpOf(agentcore.McpTargetConfiguration{Lambda: &agentcore.McpLambdaTargetConfiguration{
+			LambdaArn:  ptr("arn:aws:lambda:us-east-1:123456789012:function:f"),
+			ToolSchema: &agentcore.ToolSchema{S3: &agentcore.S3Configuration{URI: ptr("s3://bucket/tools.json")}},
+		}}), "targetConfiguration.mcp.lambda.toolSchema.s3", "inlinePayload"},
+		{"lambda tool name", mcpOf(agentcore.McpTargetConfiguration{Lambda: &agentcore.McpLambdaTargetConfiguration{
+			LambdaArn: ptr("arn:aws:lambda:us-east-1:123456789012:function:f"),
+			ToolSchema: &agentcore.ToolSchema{InlinePayload: []agentcore.ToolDefinition{{
+				Name: ptr("get order"), Description: ptr("d"), InputSchema: &agentcore.SchemaDefinition{Type: agentcore.SchemaTypeObject}}}},
+		}}), "targetConfiguration.mcp.lambda.toolSchema.inlinePayload[0].name", "may contain only"},
+		{"lambda arn", mcpOf(agentcore.McpTargetConfiguration{Lambda: &agentcore.McpLambdaTargetConfiguration{
+			LambdaArn: ptr("arn:aws:sqs:us-east-1:123456789012:q"),
+			ToolSchema: &agentcore.ToolSchema{InlinePayload: []agentcore.ToolDefinition{{
+				Name: ptr("t"), Description: ptr("d"), InputSchema: &agentcore.SchemaDefinition{Type: agentcore.SchemaTypeObject}}}},
+		}}), "targetConfiguration.mcp.lambda.lambdaArn", "not a Lambda function ARN"},
 		{"mcp server", mcpOf(agentcore.McpTargetConfiguration{MCPServer: &agentcore.McpServerTargetConfiguration{
 			Endpoint: ptr("https://mcp.example.com/mcp"),
 		}}), "targetConfiguration.mcp.mcpServer", "MCP server"},
