@@ -26,8 +26,11 @@
 // # Decisions
 //
 // eventSource is "bedrock-agentcore.amazonaws.com" (EventSourceControlPlane)
-// for control-plane calls, exactly as AgentCore's own CloudTrail events, and
-// "gateway.toolgate" (EventSourceDataPlane) for data-plane events, which have
+// for AgentCore control-plane calls, exactly as AgentCore's own CloudTrail
+// events; the other APIs served on the control plane record the source AWS
+// uses for them ("iam.amazonaws.com", "cognito-idp.amazonaws.com"), and
+// toolgate's extension API (/toolgate/) records "toolgate" (EventSourceFor).
+// Data-plane events use "gateway.toolgate" (EventSourceDataPlane): they have
 // no AgentCore counterpart; a distinct source keeps them from being mistaken
 // for AWS API calls by CloudTrail tooling. The recorder's own service events
 // use "audit.toolgate" (EventSourceAudit). eventCategory is "Management" or
