@@ -186,8 +186,7 @@ func (s *Server) auditRefusal(r *http.Request, gw *catalog.Gateway, err error, h
 		return
 	}
 	code, outcome := refusalCode(err, h)
-	msg, _, _ := strings.Cut(err.Error(), "\n") // SigV4 details continue with the canonical request
-	msg = strings.TrimSuffix(msg, ": ")
+	msg := refusalMessage(err, code, gw)
 	e := audit.NewDataPlaneEvent(audit.EventInvokeGateway, gw.ID, "", "", outcome, 0)
 	e.ErrorCode, e.ErrorMessage = code, msg
 	e.SourceIPAddress = audit.SourceIP(r, false)
@@ -219,4 +218,20 @@ func refusalCode(err error, h http.Header) (string, audit.Outcome) {
 		return "invalid_request", audit.OutcomeAuthFailed
 	}
 	return "invalid_token", audit.OutcomeAuthFailed
+}
+
+// refusalMessage is the errorMessage of a refusal: the diagnosis of a
+// bearer-token refusal as it is; for SigV4 (whose error text is "<code>:
+// <detail>") the detail, naming the action and resource of a denial, and
+// without the canonical request an InvalidSignature detail goes on with.
+func refusalMessage(err error, code string, gw *catalog.Gateway) string {
+	msg, _, _ := strings.Cut(err.Error(), "\n")
+	msg = strings.TrimPrefix(msg, code+": ")
+	if strings.HasSuffix(msg, ":") {
+		msg = ""
+	}
+	if code == "AccessDeniedException" && gw.AuthorizerType == "AWS_IAM" {
+		msg = strings.TrimSpace("not authorized to perform: " + authn.InvokeAction + " on resource: " + gw.ARN + "; " + msg)
+	}
+	return msg
 }

@@ -383,3 +383,57 @@ func TestAuditTail(t *testing.T) {
 	for range lines {
 	}
 }
+
+// TestAuditAWSIAMGateway: calls to an AWS_IAM gateway record the SigV4
+// principal; a principal whose policies do not allow InvokeGateway is
+// recorded as denied, naming the action and the gateway.
+func TestAuditAWSIAMGateway(t *testing.T) {
+	ctx := context.Background()
+	tg := start(t, t.TempDir())
+	up, _ := upstream(t)
+	gw, err := tg.control.CreateGateway(ctx, &bedrockagentcorecontrol.CreateGatewayInput{
+		Name: aws.String("iam-gw"), RoleArn: aws.String("arn:aws:iam::123456789012:role/gw"), AuthorizerType: types.AuthorizerTypeAwsIam,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tg.control.CreateGatewayTarget(ctx, &bedrockagentcorecontrol.CreateGatewayTargetInput{
+		GatewayIdentifier: gw.GatewayId, Name: aws.String("weather"),
+		TargetConfiguration: &types.TargetConfigurationMemberMcp{Value: &types.McpTargetConfigurationMemberOpenApiSchema{
+			Value: &types.ApiSchemaConfigurationMemberInlinePayload{Value: weatherSpec(t, strings.TrimPrefix(up.URL, "http://"))},
+		}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	root := rootCreds(t, tg.dir)
+	c := mcp.NewClient(&mcp.Implementation{Name: "iam", Version: "1"}, nil)
+	cs, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: aws.ToString(gw.GatewayUrl), HTTPClient: &http.Client{Transport: sigv4RT{root}}}, &mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "weather___getForecast", Arguments: map[string]any{"city": "Oslo"}}); err != nil {
+		t.Fatal(err)
+	}
+	cs.Close()
+	account := must(arn.Parse(aws.ToString(gw.GatewayArn))).Account
+	alice := newPrincipal(t, tg, "alice", account)
+	if _, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: aws.ToString(gw.GatewayUrl), HTTPClient: &http.Client{Transport: sigv4RT{alice}}}, &mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"}); err == nil {
+		t.Fatal("alice may invoke without a policy")
+	}
+
+	calls := queryAudit(t, tg, url.Values{"event": {"CallTool"}})
+	if len(calls) != 1 {
+		t.Fatalf("calls %+v", calls)
+	}
+	if u := calls[0].UserIdentity; u.Type != audit.IdentityRoot || u.ARN != "arn:aws:iam::"+account+":root" || u.AccessKeyID != root.AccessKeyID || u.Sub != "" {
+		t.Errorf("caller %+v", u)
+	}
+	denied := queryAudit(t, tg, url.Values{"event": {"InvokeGateway"}, "gateway": {aws.ToString(gw.GatewayArn)}})
+	if len(denied) != 1 {
+		t.Fatalf("refusals %+v", denied)
+	}
+	if e := denied[0]; e.ErrorCode != "AccessDeniedException" || e.AdditionalEventData.Outcome != audit.OutcomeDenied ||
+		!strings.Contains(e.ErrorMessage, "bedrock-agentcore:InvokeGateway on resource: "+aws.ToString(gw.GatewayArn)) {
+		t.Errorf("denial %+v", e)
+	}
+}
