@@ -491,3 +491,153 @@ type IAMStore interface {
 	// missing principal is ErrNotFound, so that a caller fails closed.
 	EffectivePolicies(ctx context.Context, principalID string) ([]EffectivePolicy, error)
 }
+
+// OAuth2 credential providers (issue 4) live behind OAuth2ProviderStore,
+// beside Store, for the same reason as UserPoolStore: fakes of Store keep
+// compiling. A backend implements it too, and storetest checks it.
+
+// OAuth2Provider is an OAuth2 credential provider of the token vault. The
+// client secret is only ever held sealed (see package vault); the store
+// never sees plaintext.
+type OAuth2Provider struct {
+	Name   string // unique
+	ARN    string
+	Vendor string // the credentialProviderVendor, e.g. "CustomOauth2"
+	// Config is the canonical JSON of the provider's settings (endpoints,
+	// client id, authentication method...), without the secret. Packages
+	// above the store (cred/oauth2) define and decode it.
+	Config             []byte
+	SealedClientSecret []byte
+	Tags               map[string]string
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+	Version            int64
+}
+
+// OAuth2ProviderStore is the persistence contract of OAuth2 credential
+// providers, keyed by unique name, with the conventions of Store (one
+// transaction per mutation, bumping Revision and signalling Changes).
+type OAuth2ProviderStore interface {
+	// CreateOAuth2Provider fails with *ConflictError ("name") on a
+	// duplicate name.
+	CreateOAuth2Provider(ctx context.Context, p OAuth2Provider) (OAuth2Provider, error)
+	GetOAuth2Provider(ctx context.Context, name string) (OAuth2Provider, error)
+	// ListOAuth2Providers lists oldest first (CreatedAt, then Name).
+	ListOAuth2Providers(ctx context.Context, p Page) (items []OAuth2Provider, next string, err error)
+	// UpdateOAuth2Provider keeps Name, CreatedAt, UpdatedAt and Version
+	// whatever fn returns.
+	UpdateOAuth2Provider(ctx context.Context, name string, fn func(OAuth2Provider) (OAuth2Provider, error)) (OAuth2Provider, error)
+	DeleteOAuth2Provider(ctx context.Context, name string) error
+}
+
+// The token vault and workload identities (AgentCore Identity, issue 4) live
+// behind IdentityStore, beside Store, for the same reason as UserPoolStore.
+
+// Token vault key states. The primary data key seals every new secret;
+// retiring keys only open values sealed before a rotation, until the
+// re-sealing job has moved every value to the primary and deletes them.
+const (
+	VaultKeyPrimary  = "primary"
+	VaultKeyRetiring = "retiring"
+)
+
+// VaultKey is one version of the token vault's data key. The store only
+// ever holds it wrapped by a key-encryption key (package tokenvault): the
+// installation's root key, a local key file or an AWS KMS key.
+type VaultKey struct {
+	// Version is 1, 2, ...: assigned by AddVaultKey, never reused.
+	Version int64
+	// KeyID is the id written into every value the key seals; unique.
+	KeyID string
+	// KEK names the key-encryption key that wrapped it ("service:<root key
+	// id>", "file:<name>", "kms:<key ARN>").
+	KEK        string
+	WrappedKey []byte
+	State      string // VaultKeyPrimary or VaultKeyRetiring
+	CreatedAt  time.Time
+}
+
+// TokenVault is the configuration of a token vault (AgentCore has one per
+// account, "default").
+type TokenVault struct {
+	ID string
+	// KeyType is "ServiceManagedKey" or "CustomerManagedKey".
+	KeyType string
+	// KMSKeyARN names the customer key ("" for ServiceManagedKey).
+	KMSKeyARN string
+	UpdatedAt time.Time
+	Version   int64
+}
+
+// SealedSecret is one sealed value the store holds, wherever it lives: an
+// API-key provider's key, an access key's secret, a signing key... Kind and
+// Owner name it: the vault's additional data of the value is
+// Kind + "/" + Owner joined with "/" (for example "apikey-provider/github",
+// "idp-signing-key/<pool>/<kid>").
+type SealedSecret struct {
+	Kind   string
+	Owner  []string
+	Sealed []byte
+}
+
+// Kinds of sealed secrets.
+const (
+	SealedAPIKey        = "apikey-provider"
+	SealedAccessKey     = "access-key"
+	SealedIdPSigningKey = "idp-signing-key"
+)
+
+// WorkloadIdentity is an AgentCore workload identity: the identity an agent
+// (or a gateway) presents to fetch credentials from the token vault.
+type WorkloadIdentity struct {
+	Name string // unique
+	// GatewayID names the gateway it belongs to: created and deleted with
+	// the gateway, named after its id. "" for identities created directly.
+	GatewayID string
+	// ReturnURLs are allowedResourceOauth2ReturnUrls.
+	ReturnURLs []string
+	Tags       map[string]string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	Version    int64
+}
+
+// IdentityStore is the persistence contract of the token vault's keys and
+// of workload identities, with the conventions of Store. A gateway's
+// workload identity is created by CreateGateway (named after the gateway id,
+// a *ConflictError with Field "workloadIdentity" when that name is taken)
+// and deleted by DeleteGateway, in their transactions.
+type IdentityStore interface {
+	// Workload identities. DeleteWorkloadIdentity of a gateway's identity
+	// is a *ConflictError (Field "gatewayId"). UpdateWorkloadIdentity keeps
+	// Name, GatewayID, CreatedAt, UpdatedAt and Version whatever fn returns.
+	CreateWorkloadIdentity(ctx context.Context, w WorkloadIdentity) (WorkloadIdentity, error)
+	GetWorkloadIdentity(ctx context.Context, name string) (WorkloadIdentity, error)
+	ListWorkloadIdentities(ctx context.Context, p Page) (items []WorkloadIdentity, next string, err error)
+	UpdateWorkloadIdentity(ctx context.Context, name string, fn func(WorkloadIdentity) (WorkloadIdentity, error)) (WorkloadIdentity, error)
+	DeleteWorkloadIdentity(ctx context.Context, name string) error
+
+	// GetTokenVault returns a vault's configuration; ErrNotFound until
+	// AddVaultKey first stores it.
+	GetTokenVault(ctx context.Context, id string) (TokenVault, error)
+	// ListVaultKeys returns every data key, oldest first.
+	ListVaultKeys(ctx context.Context) ([]VaultKey, error)
+	// AddVaultKey, in one transaction, makes every primary key retiring,
+	// stores next as the primary with the next version number, and stores
+	// tv (when tv.ID is not "") as the vault's configuration. With
+	// ifNoKeys it adds nothing when a key exists already (replicas starting
+	// together create one first key) and returns the current primary.
+	AddVaultKey(ctx context.Context, next VaultKey, tv TokenVault, ifNoKeys bool) (VaultKey, error)
+	// DeleteVaultKey deletes a retiring key; the primary is a
+	// *ConflictError (Field "state").
+	DeleteVaultKey(ctx context.Context, keyID string) error
+
+	// ListSealedSecrets pages through every sealed value the store holds,
+	// of every kind (p.After is the previous page's cursor).
+	ListSealedSecrets(ctx context.Context, p Page) (items []SealedSecret, next string, err error)
+	// ReplaceSealedSecret rewrites one sealed value if it still is
+	// s.Sealed (ErrConflict otherwise; ErrNotFound when its owner is gone).
+	// Re-sealing changes no configuration: it bumps neither Revision nor
+	// the owner's Version and does not signal Changes.
+	ReplaceSealedSecret(ctx context.Context, s SealedSecret, sealed []byte) error
+}

@@ -75,7 +75,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	}
 	tests = append(tests, idpTests()...)
 	tests = append(tests, iamTests()...)
-	for _, l := range slices.Concat(listers(), idpListers(), iamListers()) {
+	tests = append(tests, oauth2Tests()...)
+	for _, l := range slices.Concat(listers(), idpListers(), iamListers(), oauth2Listers()) {
 		for _, pt := range []struct {
 			name string
 			run  func(*testing.T, store.Store, lister)
