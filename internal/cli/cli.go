@@ -38,7 +38,8 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(newServe(stdout, stderr), newQuickstart(stdout, stderr), newVersion(stdout))
-	root.AddCommand(newGatewayCmd(), newTargetCmd(), newCredentialProviderCmd(), newTokenCmd(), newIdPCmd())
+	root.AddCommand(newGatewayCmd(), newTargetCmd(), newCredentialProviderCmd(), newTokenCmd(), newIdPCmd(), newIAMCmd())
+	root.AddCommand(newAuditCmd())
 	return root
 }
 

@@ -2,11 +2,13 @@ package server
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
 	"strings"
 
 	"github.com/toolgate/toolgate/internal/cognito"
 	"github.com/toolgate/toolgate/internal/controlplane"
+	"github.com/toolgate/toolgate/internal/iamapi"
 )
 
 // The mounted APIs name the operation of each request for authorisation and
@@ -47,8 +49,9 @@ type extensionOperation struct {
 }
 
 // extensionOperations maps each route of the extension API (after the
-// /toolgate prefix) to its IAM action toolgate:<Name>.
-func extensionOperations(region, account string) map[string]extensionOperation {
+// /toolgate prefix) to its IAM action toolgate:<Name>, with the IAM API's
+// (iam.go: role access keys, disabling root).
+func extensionOperations(region, account string, iamAPI *iamapi.Handler) map[string]extensionOperation {
 	pool := func(body []byte) string {
 		var in struct {
 			UserPoolID string `json:"userPoolId"`
@@ -58,11 +61,13 @@ func extensionOperations(region, account string) map[string]extensionOperation {
 		}
 		return "arn:aws:cognito-idp:" + region + ":" + account + ":userpool/" + in.UserPoolID
 	}
-	return map[string]extensionOperation{
+	ops := map[string]extensionOperation{
 		"POST /idp/rotate-signing-key": {Name: "RotateSigningKey", Resource: pool},
 		"GET /audit/events":            {Name: "QueryAuditEvents", ReadOnly: true},
 		"GET /audit/tail":              {Name: "TailAuditEvents", ReadOnly: true},
 	}
+	maps.Copy(ops, iamExtensionOperations(iamAPI))
+	return ops
 }
 
 // extensionClassifier classifies extension requests by method and path.

@@ -28,6 +28,7 @@ import (
 	"github.com/toolgate/toolgate/internal/dataplane"
 	"github.com/toolgate/toolgate/internal/egress"
 	"github.com/toolgate/toolgate/internal/iam"
+	"github.com/toolgate/toolgate/internal/iamapi"
 	"github.com/toolgate/toolgate/internal/idp"
 	"github.com/toolgate/toolgate/internal/store/sqlstore"
 	"github.com/toolgate/toolgate/internal/vault"
@@ -155,6 +156,12 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 	})
 	cat.Subscribe(dp.Apply)
 
+	// The IAM API (iam.go) at /iam/: a change takes effect before its
+	// response, since the refreshed catalog drops the cached policies.
+	iamAPI := iamapi.New(iamapi.Options{
+		Store: st, Keys: keys, Authorizer: authz, Region: cfg.Region, AccountID: inst.AccountID, Logger: log,
+		AfterWrite: func(ctx context.Context) { _ = cat.Refresh(ctx, false) },
+	})
 	cp := controlplane.New(controlplane.Options{
 		Store:      st,
 		Vault:      v,
@@ -176,10 +183,10 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 				AfterWrite: func(ctx context.Context) { _ = idpSrv.Refresh(ctx, false) },
 			}),
 		}, {
-			Prefix: "/toolgate/", SigningName: ExtensionSigningName, Handler: extensionAPI(idpSrv, trail),
-			Classify:   extensionClassifier(extensionOperations(cfg.Region, inst.AccountID)),
+			Prefix: "/toolgate/", SigningName: ExtensionSigningName, Handler: withIAMExtension(extensionAPI(idpSrv, trail), iamAPI),
+			Classify:   extensionClassifier(extensionOperations(cfg.Region, inst.AccountID, iamAPI)),
 			WriteError: writeExtensionError,
-		}},
+		}, iamService(iamAPI)},
 	})
 
 	dataMux := http.NewServeMux()
