@@ -203,7 +203,7 @@ func (s *Server) toolHandler(gs *gatewayServer, t *catalog.Tool) mcp.ToolHandler
 		gw := gs.gw.Load()
 		reqID := fmt.Sprintf("%x-%d", time.Now().UnixNano()&0xffffff, s.reqSeq.Add(1))
 		start := time.Now()
-		res, err := t.Target.Call(ctx, t.Local, req.Params.Arguments, target.CallInfo{Debug: gw.Debug, RequestID: reqID})
+		res, err := t.Target.Call(ctx, t.Local, req.Params.Arguments, target.CallInfo{Debug: gw.Debug, RequestID: reqID, MessageID: messageID(req)})
 		noteToolCall(ctx, reqID, err)
 		if err != nil {
 			s.log.Error("tool call failed in the gateway", "request_id", reqID, "gateway", gw.ID, "target", t.TargetID, "tool", t.Name, "err", err)
@@ -282,6 +282,7 @@ func (s *Server) serveMCP(w http.ResponseWriter, r *http.Request, id string) {
 		return
 	}
 	s.stampCaller(authed)
+	authed = withMessageID(authed)
 	stateful, stateless := gs.stateful, gs.stateless
 	if authn.PrincipalFrom(authed.Context()) != nil {
 		stateful, stateless = gs.statefulAuthed, gs.statelessAuthed

@@ -52,8 +52,8 @@ type CallInfo struct {
 	Debug bool
 	// RequestID identifies the MCP request in logs and upstream calls.
 	RequestID string
-	// MessageID is the JSON-RPC id of the tools/call request as the client
-	// sent it (a JSON number or string, serialised); "" when unknown.
+	// MessageID is the JSON-RPC id of the tools/call request: a number as
+	// the client wrote it, or a string's value; "" when unknown.
 	MessageID string
 }
 

@@ -190,7 +190,7 @@ func TestInvocationCarriesEventAndClientContext(t *testing.T) {
 	w := newWorld(t)
 	tgt := w.open(t, "orders", w.provider.Role(gatewayID, gatewayRole))
 	if _, err := tgt.Call(context.Background(), "get_order", json.RawMessage(` {"orderId":"o-9","note":"<&>"} `),
-		target.CallInfo{RequestID: "req-42", MessageID: `"call-7"`}); err != nil {
+		target.CallInfo{RequestID: "req-42", MessageID: "call-7"}); err != nil {
 		t.Fatal(err)
 	}
 	invs := w.lambda.Invocations()
@@ -213,7 +213,7 @@ func TestInvocationCarriesEventAndClientContext(t *testing.T) {
 		"bedrockAgentCoreToolName":       "orders___get_order",
 		"bedrockAgentCoreGatewayId":      gatewayID,
 		"bedrockAgentCoreTargetId":       "TGT0000001",
-		"bedrockAgentCoreMcpMessageId":   `"call-7"`,
+		"bedrockAgentCoreMcpMessageId":   "call-7",
 		"bedrockAgentCoreAwsRequestId":   "req-42",
 		"bedrockAgentCoreMessageVersion": "1.0",
 	}
