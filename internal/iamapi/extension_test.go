@@ -152,11 +152,41 @@ func TestDisableRootNeedsAnotherAdministrator(t *testing.T) {
 	if status, _ := e.ext(iamapi.RouteDisableRoot, struct{}{}, &st); status != 200 || !st.Disabled {
 		t.Errorf("disabling twice: %d %+v", status, st)
 	}
+
+	// While root is disabled, the last administrator cannot lock itself out.
+	adminARN := aws.String("arn:aws:iam::aws:policy/AdministratorAccess")
+	if _, err := c.DetachUserPolicy(ctx, &iamsdk.DetachUserPolicyInput{UserName: aws.String("admin"), PolicyArn: adminARN}); code(err) != "DeleteConflict" ||
+		!strings.Contains(err.Error(), "only administrator") {
+		t.Errorf("the last administrator detaches AdministratorAccess: %v", err)
+	}
+	if _, err := c.PutUserPolicy(ctx, &iamsdk.PutUserPolicyInput{UserName: aws.String("admin"), PolicyName: aws.String("deny"),
+		PolicyDocument: aws.String(`{"Statement":{"Effect":"Deny","Action":"*","Resource":"*"}}`)}); code(err) != "DeleteConflict" {
+		t.Errorf("the last administrator denies itself everything: %v", err)
+	}
+	if _, err := c.UpdateAccessKey(ctx, &iamsdk.UpdateAccessKeyInput{UserName: aws.String("admin"), AccessKeyId: key.AccessKey.AccessKeyId, Status: "Inactive"}); code(err) != "DeleteConflict" {
+		t.Errorf("the last administrator deactivates its only key: %v", err)
+	}
+	if _, err := c.DeleteAccessKey(ctx, &iamsdk.DeleteAccessKeyInput{UserName: aws.String("admin"), AccessKeyId: key.AccessKey.AccessKeyId}); code(err) != "DeleteConflict" {
+		t.Errorf("the last administrator deletes its only key: %v", err)
+	}
+	// Rotation stays possible: a second key, then the first goes.
+	if _, err := c.CreateAccessKey(ctx, &iamsdk.CreateAccessKeyInput{UserName: aws.String("admin")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DeleteAccessKey(ctx, &iamsdk.DeleteAccessKeyInput{UserName: aws.String("admin"), AccessKeyId: key.AccessKey.AccessKeyId}); err != nil {
+		t.Errorf("rotating the last administrator's key: %v", err)
+	}
+	// Other principals are not held back.
+	if _, err := c.DetachUserPolicy(ctx, &iamsdk.DetachUserPolicyInput{UserName: aws.String("ops"), PolicyArn: aws.String("arn:aws:iam::aws:policy/AgentCoreFullAccess")}); err != nil {
+		t.Errorf("detach from another user: %v", err)
+	}
 	if status, _ := e.ext(iamapi.RouteEnableRoot, struct{}{}, &st); status != 200 || st.Disabled {
 		t.Errorf("enable-root: %d %+v", status, st)
 	}
 	if _, _, err := e.keys.Secret(ctx, keys[0].ID); err != nil {
 		t.Errorf("the re-enabled root's key: %v", err)
 	}
-	_ = key
+	if _, err := c.DetachUserPolicy(ctx, &iamsdk.DetachUserPolicyInput{UserName: aws.String("admin"), PolicyArn: adminARN}); err != nil {
+		t.Errorf("detach AdministratorAccess once root is back: %v", err)
+	}
 }

@@ -132,6 +132,11 @@ func (h *Handler) setKeyStatus(ctx context.Context, p store.Principal, id, statu
 	if _, err := h.ownKey(ctx, p, id); err != nil {
 		return err
 	}
+	if status != "Active" {
+		if err := h.guardKey(ctx, p, id); err != nil {
+			return err
+		}
+	}
 	_, err := h.o.Store.UpdateAccessKeyStatus(ctx, id, status)
 	if isNotFound(err) {
 		return errNoSuchEntity("The Access Key with id %s cannot be found.", id)
@@ -156,6 +161,9 @@ func (h *Handler) deleteAccessKey(c *call) (any, error) {
 
 func (h *Handler) deleteKey(ctx context.Context, p store.Principal, id string) error {
 	if _, err := h.ownKey(ctx, p, id); err != nil {
+		return err
+	}
+	if err := h.guardKey(ctx, p, id); err != nil {
 		return err
 	}
 	err := h.o.Store.DeleteAccessKey(ctx, id)

@@ -341,6 +341,11 @@ func (h *Handler) createPolicyVersion(c *call) (any, error) {
 	if policySize(doc) > maxManagedPolicySize {
 		return nil, errLimitExceeded("Cannot exceed quota for PolicySize: %d", maxManagedPolicySize)
 	}
+	if setDefault {
+		if err := h.guardPolicy(c.ctx, arn); err != nil {
+			return nil, err
+		}
+	}
 	pv, err := h.o.Store.CreatePolicyVersion(c.ctx, arn, doc, setDefault)
 	switch {
 	case isNotFound(err):
@@ -447,7 +452,12 @@ func (h *Handler) listPolicyVersions(c *call) (any, error) {
 }
 
 func (h *Handler) setDefaultPolicyVersion(c *call) (any, error) {
-	return nil, h.changeVersion(c, h.o.Store.SetDefaultPolicyVersion)
+	return nil, h.changeVersion(c, func(ctx context.Context, arn, id string) error {
+		if err := h.guardPolicy(ctx, arn); err != nil {
+			return err
+		}
+		return h.o.Store.SetDefaultPolicyVersion(ctx, arn, id)
+	})
 }
 
 func (h *Handler) deletePolicyVersion(c *call) (any, error) {
@@ -537,6 +547,9 @@ func detachPolicy(kind string) func(*Handler, *call) (any, error) {
 		}
 		p, err := h.principal(c.ctx, kind, name)
 		if err != nil {
+			return nil, err
+		}
+		if err := h.guardPrincipal(c.ctx, p); err != nil {
 			return nil, err
 		}
 		if err := h.o.Store.DetachPolicy(c.ctx, p.ID, arn); isNotFound(err) {
@@ -678,6 +691,9 @@ func putInline(kind string) func(*Handler, *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := h.guardPrincipal(c.ctx, p); err != nil {
+			return nil, err
+		}
 		existing, err := h.o.Store.ListInlinePolicies(c.ctx, p.ID)
 		if err != nil {
 			return nil, err
@@ -752,6 +768,9 @@ func deleteInline(kind string) func(*Handler, *call) (any, error) {
 	return func(h *Handler, c *call) (any, error) {
 		p, ip, err := h.inline(c, kind)
 		if err != nil {
+			return nil, err
+		}
+		if err := h.guardPrincipal(c.ctx, p); err != nil {
 			return nil, err
 		}
 		err = h.o.Store.DeleteInlinePolicy(c.ctx, p.ID, ip.Name)

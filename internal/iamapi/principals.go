@@ -252,6 +252,13 @@ func (h *Handler) updateUser(c *call) (any, error) {
 	if err := v.err(); err != nil {
 		return nil, err
 	}
+	p, err := h.principal(c.ctx, store.PrincipalUser, name)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.guardPrincipal(c.ctx, p); err != nil {
+		return nil, err
+	}
 	return nil, h.update(c.ctx, store.PrincipalUser, name, func(p store.Principal) (store.Principal, error) {
 		if newName != "" && newName != p.Name {
 			taken, err := h.nameTaken(c.ctx, store.PrincipalUser, newName, p.ID)
