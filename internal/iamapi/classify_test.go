@@ -165,7 +165,10 @@ func TestQueryProtocol(t *testing.T) {
 }
 
 func TestWriteErrorUsesIAMCodes(t *testing.T) {
-	for in, want := range map[string]string{"AccessDeniedException": "AccessDenied", "ValidationException": "ValidationError", "InternalFailure": "ServiceFailure", "NoSuchEntity": "NoSuchEntity"} {
+	for in, want := range map[string]string{
+		"AccessDeniedException": "AccessDenied", "ValidationException": "ValidationError", "InternalFailure": "ServiceFailure",
+		"UnrecognizedClientException": "InvalidClientTokenId", "InvalidSignatureException": "SignatureDoesNotMatch", "NoSuchEntity": "NoSuchEntity",
+	} {
 		w := httptest.NewRecorder()
 		status := 403
 		if in == "InternalFailure" {

@@ -143,19 +143,28 @@ func writeError(w http.ResponseWriter, requestID string, ae *apiError) {
 	xml.NewEncoder(w).Encode(out) //nolint:errcheck
 }
 
+// iamCodes are the codes IAM uses for the control plane's generic ones
+// (restJson1 spellings, as the SigV4 verifier and the authoriser produce
+// them).
+var iamCodes = map[string]string{
+	"AccessDeniedException":               "AccessDenied",
+	"ValidationException":                 "ValidationError",
+	"InternalFailure":                     "ServiceFailure",
+	"InternalServerException":             "ServiceFailure",
+	"UnrecognizedClientException":         "InvalidClientTokenId",
+	"InvalidSignatureException":           "SignatureDoesNotMatch",
+	"IncompleteSignatureException":        "IncompleteSignature",
+	"MissingAuthenticationTokenException": "MissingAuthenticationToken",
+}
+
 // WriteError answers with an IAM-encoded error; the control plane uses it
 // for its own refusals in front of this API. The control plane's generic
 // codes become the ones IAM uses (AccessDeniedException → AccessDenied,
-// ValidationException → ValidationError, InternalFailure → ServiceFailure),
-// so IAM clients decode them as they would from AWS.
+// UnrecognizedClientException → InvalidClientTokenId, ...), so IAM clients
+// decode them as they would from AWS.
 func WriteError(w http.ResponseWriter, requestID string, status int, code, message string) {
-	switch code {
-	case "AccessDeniedException":
-		code = "AccessDenied"
-	case "ValidationException":
-		code = "ValidationError"
-	case "InternalFailure", "InternalServerException":
-		code = "ServiceFailure"
+	if c, ok := iamCodes[code]; ok {
+		code = c
 	}
 	writeError(w, requestID, &apiError{Status: status, Code: code, Message: message})
 }
