@@ -131,9 +131,16 @@ func (a *api) checkCredentials(r *http.Request, cpcs []agentcore.CredentialProvi
 	}
 	const base = "credentialProviderConfigurations[0]"
 	c := cpcs[0]
-	if c.CredentialProviderType != agentcore.CredentialProviderTypeAPIKey {
+	switch c.CredentialProviderType {
+	case agentcore.CredentialProviderTypeAPIKey:
+	case agentcore.CredentialProviderTypeGatewayIAMRole:
+		// Request validation matched the provider to the target kind
+		// (§7.5, §11.9); the role is the gateway's roleArn, which every
+		// gateway has, so there is nothing to look up.
+		return nil
+	default:
 		return errValidation("Unsupported credential provider type",
-			agentcore.ValidationExceptionField{Name: base + ".credentialProviderType", Message: string(c.CredentialProviderType) + " is not supported by this toolgate release yet; use API_KEY or omit credentialProviderConfigurations"})
+			agentcore.ValidationExceptionField{Name: base + ".credentialProviderType", Message: string(c.CredentialProviderType) + " is not supported by this toolgate release yet; use API_KEY or GATEWAY_IAM_ROLE, or omit credentialProviderConfigurations"})
 	}
 	if c.CredentialProvider == nil || c.CredentialProvider.APIKeyCredentialProvider == nil {
 		return errValidation("API_KEY needs an apiKeyCredentialProvider",

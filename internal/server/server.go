@@ -119,6 +119,7 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 	builder := catalog.NewBuilder(catalog.BuildEnv{
 		Store: st, Vault: v, HTTPClient: httpClient, Logger: log, KeySets: keySets,
 		JWTLeeway: time.Duration(cfg.JWTLeewaySeconds) * time.Second,
+		AWS:       newAWSProvider(cfg, log),
 	})
 	cat := catalog.NewManager(st, builder, log, 0)
 	runCtx, cancel := context.WithCancel(ctx)

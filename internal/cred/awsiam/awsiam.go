@@ -19,6 +19,7 @@
 package awsiam
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -51,9 +52,11 @@ const (
 
 // Options configure a Provider.
 type Options struct {
-	// Region is toolgate's region: where STS is called and the default
-	// signing region of targets that name none (the gateway's region).
+	// Region is toolgate's region: the gateways' region, the default
+	// signing region of targets that name none.
 	Region string
+	// STSRegion is where STS is called ("" = Region).
+	STSRegion string
 	// Profile selects a profile of the shared AWS config and credentials
 	// files for the base credentials ("" = the SDK's default chain).
 	Profile string
@@ -100,6 +103,7 @@ func New(o Options) *Provider {
 	if o.SessionDuration == 0 {
 		o.SessionDuration = DefaultSessionDuration
 	}
+	o.STSRegion = cmp.Or(o.STSRegion, o.Region)
 	p := &Provider{o: o, roles: map[roleKey]*aws.CredentialsCache{}}
 	switch {
 	case o.Base != nil:
@@ -107,10 +111,10 @@ func New(o Options) *Provider {
 	case o.Static.AccessKeyID != "":
 		p.base = credentials.NewStaticCredentialsProvider(o.Static.AccessKeyID, o.Static.SecretAccessKey, o.Static.SessionToken)
 	default:
-		p.base = &chain{region: o.Region, profile: o.Profile}
+		p.base = &chain{region: o.STSRegion, profile: o.Profile}
 	}
 	p.sts = sts.New(sts.Options{
-		Region: o.Region, Credentials: p.base, HTTPClient: o.HTTPClient,
+		Region: o.STSRegion, Credentials: p.base, HTTPClient: o.HTTPClient,
 		BaseEndpoint: p.endpoint("sts"),
 	})
 	return p
@@ -228,7 +232,7 @@ type assumer struct {
 func (a *assumer) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	c, err := a.p.Retrieve(ctx)
 	if err != nil {
-		return c, fmt.Errorf("assume the gateway role %s through STS: %w", a.roleArn, err)
+		return c, &CredentialsError{Role: a.roleArn, Err: fmt.Errorf("assume the gateway role %s through STS: %w", a.roleArn, err)}
 	}
 	return c, nil
 }
@@ -255,18 +259,18 @@ func (c *chain) Retrieve(ctx context.Context) (aws.Credentials, error) {
 		cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
 		if err != nil {
 			c.mu.Unlock()
-			return aws.Credentials{}, fmt.Errorf("load toolgate's AWS configuration%s: %w", c.describe(), err)
+			return aws.Credentials{}, &CredentialsError{Err: fmt.Errorf("%w: load toolgate's AWS configuration%s: %w", ErrNoCredentials, c.describe(), err)}
 		}
 		if cfg.Credentials == nil {
 			c.mu.Unlock()
-			return aws.Credentials{}, ErrNoCredentials
+			return aws.Credentials{}, &CredentialsError{Err: ErrNoCredentials}
 		}
 		p, c.p = cfg.Credentials, cfg.Credentials
 	}
 	c.mu.Unlock()
 	creds, err := p.Retrieve(ctx)
 	if err != nil {
-		return creds, fmt.Errorf("%w%s: %w", ErrNoCredentials, c.describe(), err)
+		return creds, &CredentialsError{Err: fmt.Errorf("%w%s: %w", ErrNoCredentials, c.describe(), err)}
 	}
 	return creds, nil
 }
@@ -277,6 +281,20 @@ func (c *chain) describe() string {
 	}
 	return ""
 }
+
+// CredentialsError reports that the credentials a gateway signs with could
+// not be obtained: toolgate's own are missing, or STS refused to let it
+// assume the gateway's role. Callers tell it apart from a refusal by the
+// service called with errors.As.
+type CredentialsError struct {
+	// Role is the role that could not be assumed; "" when toolgate's base
+	// credentials are the problem.
+	Role string
+	Err  error
+}
+
+func (e *CredentialsError) Error() string { return e.Err.Error() }
+func (e *CredentialsError) Unwrap() error { return e.Err }
 
 // ErrNoCredentials wraps every failure to find toolgate's base credentials.
 var ErrNoCredentials = errors.New("toolgate has no usable AWS credentials (set aws.profile or aws.access_key_id_env in the bootstrap configuration, or provide them through the AWS SDK's default chain)")
