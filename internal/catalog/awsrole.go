@@ -17,14 +17,19 @@ func gatewayRole(env BuildEnv, gatewayID, roleArn string) *awsiam.Role {
 	return env.AWS.Role(gatewayID, roleArn)
 }
 
+// usesGatewayRole reports whether a target authenticates as the gateway's
+// role.
+func usesGatewayRole(cpcs []agentcore.CredentialProviderConfiguration) bool {
+	return len(cpcs) > 0 && cpcs[0].CredentialProviderType == agentcore.CredentialProviderTypeGatewayIAMRole
+}
+
 // iamCredentials returns the SigV4 signer of a GATEWAY_IAM_ROLE provider
 // with an iamCredentialProvider (OpenAPI and MCP-server targets), and the
 // fingerprint that makes a target recompile when the signing scope or the
 // role changes. ok is false for every other provider configuration: Lambda
 // targets sign their own calls with the role in target.Env.
 func iamCredentials(env BuildEnv, role *awsiam.Role, cpcs []agentcore.CredentialProviderConfiguration) (inj cred.Injector, key string, ok bool) {
-	if len(cpcs) == 0 || cpcs[0].CredentialProviderType != agentcore.CredentialProviderTypeGatewayIAMRole ||
-		cpcs[0].CredentialProvider == nil || cpcs[0].CredentialProvider.IAMCredentialProvider == nil {
+	if !usesGatewayRole(cpcs) || cpcs[0].CredentialProvider == nil || cpcs[0].CredentialProvider.IAMCredentialProvider == nil {
 		return nil, "", false
 	}
 	ip := cpcs[0].CredentialProvider.IAMCredentialProvider

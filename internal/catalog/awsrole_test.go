@@ -106,6 +106,7 @@ func TestGatewayRoleTargets(t *testing.T) {
 	e.createRawTarget("gw", "SIGNED0001", "signed", iamTargetDoc("signed", specDoc(up.srv.URL+"/api", "status"), "execute-api", "eu-west-2"))
 	e.createRawTarget("gw", "SIGNED0002", "local", iamTargetDoc("local", specDoc(up.srv.URL+"/api", "status"), "bedrock-agentcore", ""))
 	e.createRawTarget("gw", "LAMBDA0001", "fn", lambdaTargetDoc("fn", fnArn))
+	e.createTarget("gw", "PLAIN00001", "plain", specDoc(e.up.URL("/p"), "get"), nil)
 
 	snap := e.build(withAWS, nil)
 	gw := mustGateway(t, snap, "gw")
@@ -133,7 +134,11 @@ func TestGatewayRoleTargets(t *testing.T) {
 	// A new role: the targets are recompiled and sign as it.
 	const role2 = "arn:aws:iam::" + testAccount + ":role/other"
 	e.updateGateway("gw", func(c *agentcore.UpdateGatewayRequest) { c.RoleArn = ptr(role2) })
+	before := mustTool(t, mustGateway(t, snap, "gw"), "plain___get")
 	snap = e.build(withAWS, snap)
+	if mustTool(t, mustGateway(t, snap, "gw"), "plain___get") != before {
+		t.Error("a target that does not use the gateway role was recompiled when the role changed")
+	}
 	e.call(mustTool(t, mustGateway(t, snap, "gw"), "signed___status"), true)
 	e.call(mustTool(t, mustGateway(t, snap, "gw"), "fn___echo"), true)
 	if got := up.requests()[2]; got != "execute-api/eu-west-2 "+role2+" toolgate-gw" {

@@ -174,7 +174,9 @@ func compileTarget(ctx context.Context, env BuildEnv, role *awsiam.Role, t store
 		return compiled{}, err
 	}
 	inj, credKey := resolveCredentials(ctx, env, cfg.CredentialProviderConfigurations)
-	if iam, iamKey, ok := iamCredentials(env, role, cfg.CredentialProviderConfigurations); ok {
+	if !usesGatewayRole(cfg.CredentialProviderConfigurations) {
+		role = nil // only GATEWAY_IAM_ROLE targets act as the gateway's role
+	} else if iam, iamKey, ok := iamCredentials(env, role, cfg.CredentialProviderConfigurations); ok {
 		inj, credKey = iam, iamKey
 	}
 	key := strconv.FormatInt(t.Version, 10) + "|" + credKey + "|" + roleKey(role)
