@@ -580,11 +580,15 @@ type SealedSecret struct {
 	Sealed []byte
 }
 
-// Kinds of sealed secrets.
+// Kinds of sealed secrets: every sealed value is sealed with additional
+// data "<kind>/<owner>" (an OAuth2 provider's client secret with
+// "oauth2-provider/<name>"), which is what lets the token vault re-seal it
+// under a new key.
 const (
-	SealedAPIKey        = "apikey-provider"
-	SealedAccessKey     = "access-key"
-	SealedIdPSigningKey = "idp-signing-key"
+	SealedAPIKey             = "apikey-provider"
+	SealedAccessKey          = "access-key"
+	SealedIdPSigningKey      = "idp-signing-key"
+	SealedOAuth2ClientSecret = "oauth2-provider"
 )
 
 // WorkloadIdentity is an AgentCore workload identity: the identity an agent

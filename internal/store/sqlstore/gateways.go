@@ -75,7 +75,7 @@ func (s *Store) CreateGateway(ctx context.Context, g store.Gateway) (store.Gatew
 		if _, err := s.execWrite(ctx, tx, q, b.args); err != nil {
 			return fmt.Errorf("create gateway: %w", err)
 		}
-		return nil
+		return s.createGatewayWorkload(ctx, tx, g) // identity.go
 	})
 	if err != nil {
 		return store.Gateway{}, err
@@ -190,6 +190,9 @@ func (s *Store) DeleteGateway(ctx context.Context, id string) error {
 		if n > 0 {
 			return &store.ConflictError{Entity: "gateway", Field: "targets", Value: id,
 				Reason: fmt.Sprintf("gateway still has %d target(s); delete them first", n)}
+		}
+		if err := s.deleteGatewayWorkload(ctx, tx, id); err != nil { // identity.go
+			return err
 		}
 		b = s.binder()
 		return s.execDelete(ctx, tx, "DELETE FROM gateways WHERE id = "+b.add(id), b.args,
