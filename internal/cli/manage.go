@@ -130,22 +130,30 @@ func newTargetCmd() *cobra.Command {
 	cmd.MarkPersistentFlagRequired("gateway")
 
 	var name, desc, specFile, provider, location, paramName, prefix string
+	var role gatewayRoleFlags
 	create := &cobra.Command{
-		Use: "create", Short: "Add an OpenAPI target to a gateway", Args: cobra.NoArgs,
+		Use: "create", Short: "Add an OpenAPI or Lambda target to a gateway", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := conn.client(cmd.Context(), cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
-			spec, err := os.ReadFile(specFile)
-			if err != nil {
-				return fmt.Errorf("read OpenAPI document: %w", err)
-			}
 			in := &bedrockagentcorecontrol.CreateGatewayTargetInput{
 				GatewayIdentifier: aws.String(gateway), Name: aws.String(name),
-				TargetConfiguration: &types.TargetConfigurationMemberMcp{Value: &types.McpTargetConfigurationMemberOpenApiSchema{
+				CredentialProviderConfigurations: role.credentials(),
+			}
+			if role.lambdaArn != "" {
+				if in.TargetConfiguration, err = role.lambdaTarget(); err != nil {
+					return err
+				}
+			} else {
+				spec, err := os.ReadFile(specFile)
+				if err != nil {
+					return fmt.Errorf("read OpenAPI document: %w", err)
+				}
+				in.TargetConfiguration = &types.TargetConfigurationMemberMcp{Value: &types.McpTargetConfigurationMemberOpenApiSchema{
 					Value: &types.ApiSchemaConfigurationMemberInlinePayload{Value: string(spec)},
-				}},
+				}}
 			}
 			if desc != "" {
 				in.Description = aws.String(desc)
@@ -183,7 +191,7 @@ func newTargetCmd() *cobra.Command {
 	f.StringVar(&paramName, "credential-parameter-name", "", "header or query parameter name (default Authorization / api_key)")
 	f.StringVar(&prefix, "credential-prefix", "", `prefix such as "Bearer"`)
 	create.MarkFlagRequired("name")
-	create.MarkFlagRequired("openapi")
+	role.register(create)
 
 	list := &cobra.Command{
 		Use: "list", Short: "List a gateway's targets", Args: cobra.NoArgs,
