@@ -140,7 +140,9 @@ func TestAuditTail(t *testing.T) {
 	defer cancel()
 	stdout, stderr := &syncBuffer{}, &syncBuffer{}
 	done := make(chan int, 1)
-	go func() { done <- cli.Main(ctx, []string{"audit", "tail", "--data-dir", dir, "--event", "ListGateways"}, stdout, stderr) }()
+	go func() {
+		done <- cli.Main(ctx, []string{"audit", "tail", "--data-dir", dir, "--event", "ListGateways"}, stdout, stderr)
+	}()
 	deadline := time.Now().Add(15 * time.Second)
 	for !strings.Contains(stdout.String(), "ListGateways") {
 		if time.Now().After(deadline) {

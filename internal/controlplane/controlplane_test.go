@@ -443,15 +443,15 @@ func TestMountedServiceUsesItsSigningName(t *testing.T) {
 			seenPrincipal = p.Kind
 			w.WriteHeader(200)
 		}),
-		Classify: func(r *http.Request, body []byte) (Operation, bool) {
-			return Operation{Name: "Probe", Resource: "*"}, string(body) == `{}`
-		},
-		WriteError: func(w http.ResponseWriter, reqID string, status int, code, msg string) {
-			w.Header().Set("X-Amzn-ErrorType", code)
-			w.WriteHeader(status)
-			io.WriteString(w, msg)
-		},
-	}}}))
+			Classify: func(r *http.Request, body []byte) (Operation, bool) {
+				return Operation{Name: "Probe", Resource: "*"}, string(body) == `{}`
+			},
+			WriteError: func(w http.ResponseWriter, reqID string, status int, code, msg string) {
+				w.Header().Set("X-Amzn-ErrorType", code)
+				w.WriteHeader(status)
+				io.WriteString(w, msg)
+			},
+		}}}))
 	defer srv.Close()
 	var lastError string
 	sendAs := func(id, secret, service string) int {
