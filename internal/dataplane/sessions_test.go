@@ -286,41 +286,44 @@ func TestSessionDelete(t *testing.T) {
 	}
 }
 
-// TestAdoptedSessionGetsNotifications: a GET stream opened on a replica that
-// adopted the session receives that replica's tools/list_changed.
+// TestAdoptedSessionGetsNotifications: a GET stream receives the
+// tools/list_changed of the replica it is open on, whether that replica
+// created the session or adopted it.
 func TestAdoptedSessionGetsNotifications(t *testing.T) {
 	rs := startReplicas(t, 2, newKey())
 	sid := newSession(t, rs[0], jwtGW, "token-alice")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", rs[1].srv.URL+"/gateways/"+jwtGW+"/mcp", nil)
-	req.Header.Set("Accept", "text/event-stream")
-	req.Header.Set("Authorization", "Bearer token-alice")
-	req.Header.Set("Mcp-Session-Id", sid)
-	req.Header.Set("Mcp-Protocol-Version", "2025-06-18")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
-		t.Fatalf("GET stream on the adopting replica: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
-	}
-	got := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(resp.Body)
-		for sc.Scan() {
-			if strings.Contains(sc.Text(), "notifications/tools/list_changed") {
-				got <- sc.Text()
-				return
-			}
+	for i, r := range []*replica{rs[1], rs[0]} { // adopting, then creating
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		req, _ := http.NewRequestWithContext(ctx, "GET", r.srv.URL+"/gateways/"+jwtGW+"/mcp", nil)
+		req.Header.Set("Accept", "text/event-stream")
+		req.Header.Set("Authorization", "Bearer token-alice")
+		req.Header.Set("Mcp-Session-Id", sid)
+		req.Header.Set("Mcp-Protocol-Version", "2025-06-18")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}()
-	rs[1].dp.Apply(replicaSnapshot(2, rs[1].target, "", "a", "b", "c"))
-	select {
-	case <-got:
-	case <-time.After(5 * time.Second):
-		t.Fatal("no tools/list_changed on the adopted session's GET stream")
+		defer resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+			t.Fatalf("GET stream on replica %d: %d %s", i, resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		got := make(chan string, 1)
+		go func() {
+			sc := bufio.NewScanner(resp.Body)
+			for sc.Scan() {
+				if strings.Contains(sc.Text(), "notifications/tools/list_changed") {
+					got <- sc.Text()
+					return
+				}
+			}
+		}()
+		r.dp.Apply(replicaSnapshot(2, r.target, "", "a", "b", "c"))
+		select {
+		case <-got:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no tools/list_changed on the GET stream of replica %d", i)
+		}
 	}
 }
 
