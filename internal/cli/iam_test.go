@@ -179,9 +179,9 @@ func TestIAMCommands(t *testing.T) {
 	if !status.Disabled || status.RootArn != "arn:aws:iam::"+account+":root" {
 		t.Errorf("root disable printed %+v", status)
 	}
-	// The root key is refused before the IAM API runs (HTTP 403; the
-	// control plane's authentication answers in its own error encoding).
-	fail([]string{"StatusCode: 403"}, "iam", "user", "list")
+	// The disabled root's key is refused before the IAM API runs, in IAM's
+	// error encoding.
+	fail([]string{"StatusCode: 403", "InvalidClientTokenId"}, "iam", "user", "list")
 	creds := filepath.Join(t.TempDir(), "credentials")
 	os.WriteFile(creds, []byte("[admin]\naws_access_key_id = "+adminKey.AccessKeyId+"\naws_secret_access_key = "+adminKey.SecretAccessKey+"\n"), 0o600)
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", creds)

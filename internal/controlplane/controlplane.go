@@ -118,12 +118,12 @@ func New(o Options) http.Handler {
 	})
 	authed := http.NewServeMux()
 	a.routes(authed)
-	mux.Handle("/", a.authenticate(SigningName, authed))
+	mux.Handle("/", a.authenticate(SigningName, writeAgentCoreError, authed))
 	for _, svc := range o.Services {
 		if svc.Classify == nil || svc.WriteError == nil {
 			panic("controlplane: service " + svc.Prefix + " needs Classify and WriteError")
 		}
-		mux.Handle(svc.Prefix, a.authenticate(svc.SigningName, a.authorizeService(svc, http.StripPrefix(strings.TrimSuffix(svc.Prefix, "/"), svc.Handler))))
+		mux.Handle(svc.Prefix, a.authenticate(svc.SigningName, svc.WriteError, a.authorizeService(svc, http.StripPrefix(strings.TrimSuffix(svc.Prefix, "/"), svc.Handler))))
 	}
 	return a.audited(a.recover(mux))
 }
@@ -216,7 +216,11 @@ func (a *api) authorizeService(svc Service, next http.Handler) http.Handler {
 
 // authenticate verifies SigV4 for service on every request and puts the
 // principal and a fresh request id in the context.
-func (a *api) authenticate(service string, next http.Handler) http.Handler {
+//
+// writeErr answers refusals in the API's own error encoding (XML for IAM,
+// JSON 1.1 for Cognito, restJson1 for AgentCore), so every SDK can decode
+// them.
+func (a *api) authenticate(service string, writeErr func(w http.ResponseWriter, requestID string, status int, code, message string), next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		reqID := requestID(r) // the audit trail's, when it assigned one
 		r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, reqID))
@@ -236,7 +240,8 @@ func (a *api) authenticate(service string, next http.Handler) http.Handler {
 			var se *sigv4.Error
 			if !errors.As(err, &se) {
 				a.Logger.Error("authentication failed", "request_id", reqID, "err", err)
-				writeAPIError(w, reqID, errInternal())
+				ie := errInternal()
+				writeErr(w, reqID, ie.Status, ie.Code, ie.Message)
 				return
 			}
 			if se.Status >= 500 {
@@ -244,7 +249,7 @@ func (a *api) authenticate(service string, next http.Handler) http.Handler {
 			} else {
 				a.Logger.Info("authentication refused", "request_id", reqID, "code", se.Code, "detail", se.Detail, "remote", r.RemoteAddr)
 			}
-			writeAPIError(w, reqID, &apiError{Status: se.Status, Code: se.Code, Message: se.Message})
+			writeErr(w, reqID, se.Status, se.Code, se.Message)
 			return
 		}
 		notePrincipal(r.Context(), principal)
@@ -267,6 +272,16 @@ func (a *api) recover(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// writeAgentCoreError writes an AgentCore (restJson1) error.
+func writeAgentCoreError(w http.ResponseWriter, requestID string, status int, code, message string) {
+	writeAPIError(w, requestID, &apiError{Status: status, Code: code, Message: message})
+}
+
+// RequestIDFrom returns the request id the control plane gave a request
+// (x-amzn-RequestId), for mounted services to answer and log with the same
+// id as the audit trail.
+func RequestIDFrom(r *http.Request) string { return requestID(r) }
 
 // requestID returns the id authenticate assigned (x-amzn-RequestId).
 func requestID(r *http.Request) string {

@@ -154,8 +154,9 @@ func TestIAMAPIEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	secondCreds := aws.Credentials{AccessKeyID: aws.ToString(second.AccessKey.AccessKeyId), SecretAccessKey: aws.ToString(second.AccessKey.SecretAccessKey)}
-	if _, err := iamClient(tg, secondCreds).GetUser(ctx, &iamsdk.GetUserInput{}); err == nil {
-		t.Error("an inactive key still authenticates")
+	// The refusal is IAM's own XML error, which the SDK decodes.
+	if _, err := iamClient(tg, secondCreds).GetUser(ctx, &iamsdk.GetUserInput{}); apiErrorCode(err) != "InvalidClientTokenId" {
+		t.Errorf("an inactive key: %v, want InvalidClientTokenId", err)
 	}
 	if _, err := admin.DeleteUser(ctx, &iamsdk.DeleteUserInput{UserName: aws.String("alice")}); apiErrorCode(err) != "DeleteConflict" {
 		t.Errorf("DeleteUser with keys: %v", err)

@@ -162,6 +162,7 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 	iamAPI := iamapi.New(iamapi.Options{
 		Store: st, Keys: keys, Authorizer: authz, Region: cfg.Region, AccountID: inst.AccountID, Logger: log,
 		AfterWrite: func(ctx context.Context) { _ = cat.Refresh(ctx, false) },
+		RequestID:  controlplane.RequestIDFrom,
 	})
 	cp := controlplane.New(controlplane.Options{
 		Store:      st,
@@ -182,6 +183,7 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 			Handler: cognito.NewHandler(cognito.Options{
 				Store: st, Vault: v, Region: cfg.Region, AccountID: inst.AccountID, DataURL: dataURL, Logger: log,
 				AfterWrite: func(ctx context.Context) { _ = idpSrv.Refresh(ctx, false) },
+				RequestID:  controlplane.RequestIDFrom,
 			}),
 		}, {
 			Prefix: "/toolgate/", SigningName: ExtensionSigningName, Handler: withIAMExtension(extensionAPI(idpSrv, trail), iamAPI),
