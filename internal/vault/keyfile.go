@@ -185,3 +185,9 @@ func syncDir(dir string) {
 		d.Close()
 	}
 }
+
+// ReadKeyFile returns the 32-byte key stored hex-encoded in an existing
+// file, with LoadOrCreateKeyFile's checks (mode 0600 on Unix, exactly 64
+// hex characters) and without ever creating it: the customer keys of the
+// token vault (package tokenvault) are the operator's to provide.
+func ReadKeyFile(path string) ([]byte, error) { return readKeyFile(path) }

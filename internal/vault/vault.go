@@ -35,6 +35,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 )
 
 const (
@@ -96,8 +97,16 @@ func KeyFromRoot(root []byte) Key {
 }
 
 // Vault seals with its primary key and opens with any of its keys. It is safe
-// for concurrent use.
+// for concurrent use. Its keys can be replaced while it is in use (SetKeys):
+// the token vault (package tokenvault) installs a new primary when it
+// rotates the data key, and every holder of the *Vault seals with it from
+// then on, while values sealed under the previous keys still open.
 type Vault struct {
+	ks atomic.Pointer[keySet]
+}
+
+// keySet is one immutable generation of a vault's keys.
+type keySet struct {
 	primary string
 	aeads   map[string]cipher.AEAD
 }
@@ -105,10 +114,32 @@ type Vault struct {
 // New returns a vault whose first key is primary (used for every Seal) and
 // whose other keys are kept only to open values sealed before a rotation.
 func New(keys ...Key) (*Vault, error) {
+	ks, err := newKeySet(keys)
+	if err != nil {
+		return nil, err
+	}
+	v := &Vault{}
+	v.ks.Store(ks)
+	return v, nil
+}
+
+// SetKeys replaces the vault's keys, with New's rules: the first is the
+// primary, the others only open. Seals and opens in progress finish with
+// the keys they started with.
+func (v *Vault) SetKeys(keys ...Key) error {
+	ks, err := newKeySet(keys)
+	if err != nil {
+		return err
+	}
+	v.ks.Store(ks)
+	return nil
+}
+
+func newKeySet(keys []Key) (*keySet, error) {
 	if len(keys) == 0 {
 		return nil, errors.New("vault: no keys")
 	}
-	v := &Vault{primary: keys[0].ID, aeads: make(map[string]cipher.AEAD, len(keys))}
+	ks := &keySet{primary: keys[0].ID, aeads: make(map[string]cipher.AEAD, len(keys))}
 	for i, k := range keys {
 		if err := validID(k.ID); err != nil {
 			return nil, fmt.Errorf("vault: key %d: %w", i+1, err)
@@ -116,7 +147,7 @@ func New(keys ...Key) (*Vault, error) {
 		if len(k.Material) != keySize {
 			return nil, fmt.Errorf("vault: key %d (%s): material must be %d bytes, got %d", i+1, k.ID, keySize, len(k.Material))
 		}
-		if _, dup := v.aeads[k.ID]; dup {
+		if _, dup := ks.aeads[k.ID]; dup {
 			return nil, fmt.Errorf("vault: key %d: duplicate key id %s", i+1, k.ID)
 		}
 		block, err := aes.NewCipher(k.Material)
@@ -127,9 +158,9 @@ func New(keys ...Key) (*Vault, error) {
 		if err != nil {
 			return nil, fmt.Errorf("vault: key %d (%s): %w", i+1, k.ID, err)
 		}
-		v.aeads[k.ID] = aead
+		ks.aeads[k.ID] = aead
 	}
-	return v, nil
+	return ks, nil
 }
 
 func validID(id string) error {
@@ -148,7 +179,16 @@ func validID(id string) error {
 }
 
 // PrimaryKeyID is the id new seals carry, for status output and logs.
-func (v *Vault) PrimaryKeyID() string { return v.primary }
+func (v *Vault) PrimaryKeyID() string { return v.ks.Load().primary }
+
+// KeyIDs lists the ids of every key the vault holds, sorted.
+func (v *Vault) KeyIDs() []string { return v.ks.Load().ids() }
+
+// KeyID returns the id of the key a sealed value names, without opening it.
+func KeyID(sealed []byte) (string, error) {
+	id, _, _, err := parse(sealed)
+	return id, err
+}
 
 // Seal encrypts plaintext under the primary key, bound to aad. aad names the
 // secret's owner and must not be empty, so every caller decides what a
@@ -157,7 +197,8 @@ func (v *Vault) Seal(aad string, plaintext []byte) ([]byte, error) {
 	if aad == "" {
 		return nil, errors.New("vault: Seal needs a non-empty aad naming the secret's owner")
 	}
-	header := appendHeader(nil, v.primary)
+	ks := v.ks.Load()
+	header := appendHeader(nil, ks.primary)
 	out := make([]byte, len(header), len(header)+nonceSize+len(plaintext)+tagSize)
 	copy(out, header)
 	nonce := out[len(out) : len(out)+nonceSize]
@@ -165,7 +206,7 @@ func (v *Vault) Seal(aad string, plaintext []byte) ([]byte, error) {
 		return nil, fmt.Errorf("vault: nonce: %w", err)
 	}
 	out = out[:len(out)+nonceSize]
-	return v.aeads[v.primary].Seal(out, nonce, plaintext, additionalData(header, aad)), nil
+	return ks.aeads[ks.primary].Seal(out, nonce, plaintext, additionalData(header, aad)), nil
 }
 
 // Open decrypts a value sealed by Seal with the same aad. It fails with
@@ -175,9 +216,10 @@ func (v *Vault) Open(aad string, sealed []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	aead, ok := v.aeads[id]
+	ks := v.ks.Load()
+	aead, ok := ks.aeads[id]
 	if !ok {
-		return nil, fmt.Errorf("%w: key id %s (this vault holds %s)", ErrUnknownKey, id, v.keyIDs())
+		return nil, fmt.Errorf("%w: key id %s (this vault holds %s)", ErrUnknownKey, id, strings.Join(ks.ids(), ", "))
 	}
 	if len(rest) < nonceSize+tagSize {
 		return nil, fmt.Errorf("%w: too short", ErrMalformed)
@@ -195,16 +237,16 @@ func (v *Vault) Open(aad string, sealed []byte) ([]byte, error) {
 // cannot open are reported by Open.
 func (v *Vault) NeedsReseal(sealed []byte) bool {
 	id, _, _, err := parse(sealed)
-	return err != nil || id != v.primary
+	return err != nil || id != v.ks.Load().primary
 }
 
-func (v *Vault) keyIDs() string {
-	ids := make([]string, 0, len(v.aeads))
-	for id := range v.aeads {
+func (ks *keySet) ids() []string {
+	ids := make([]string, 0, len(ks.aeads))
+	for id := range ks.aeads {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
-	return strings.Join(ids, ", ")
+	return ids
 }
 
 func appendHeader(b []byte, id string) []byte {
