@@ -50,6 +50,12 @@ type Config struct {
 	// hex characters) instead of a file, e.g. TOOLGATE_VAULT_KEY filled from
 	// a secret manager. Nothing is generated: the variable must be set.
 	VaultKeyEnv string `yaml:"vault_key_env"`
+	// VaultCMKDir holds the token vault's local customer keys:
+	// SetTokenVaultCMK with kmsKeyArn "file:NAME" wraps the vault's data
+	// keys with the key in VaultCMKDir/NAME.key (64 hex characters, mode
+	// 0600), which the operator creates and gives every replica. Default
+	// <data_dir>/cmk.
+	VaultCMKDir string `yaml:"vault_cmk_dir"`
 	// Region appears in ARNs and is the region SDK clients sign for. Default us-east-1.
 	Region string `yaml:"region"`
 	// PublicDataURL is the base URL agents use to reach the data plane
@@ -139,6 +145,9 @@ func (c *Config) ApplyDefaults() {
 	}
 	if c.VaultKeyFile == "" && c.VaultKeyEnv == "" {
 		c.VaultKeyFile = filepath.Join(c.DataDir, "vault.key")
+	}
+	if c.VaultCMKDir == "" {
+		c.VaultCMKDir = filepath.Join(c.DataDir, "cmk")
 	}
 	if c.Region == "" {
 		c.Region = DefaultRegion

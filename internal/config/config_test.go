@@ -18,6 +18,7 @@ func TestDefaults(t *testing.T) {
 		ControlListen: "127.0.0.1:8081",
 		Store:         "sqlite://toolgate-data/toolgate.db",
 		VaultKeyFile:  "toolgate-data/vault.key",
+		VaultCMKDir:   "toolgate-data/cmk",
 		Region:        "us-east-1",
 		LogLevel:      "info",
 		LogFormat:     "text",
