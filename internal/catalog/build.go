@@ -20,6 +20,7 @@ import (
 	"github.com/toolgate/toolgate/internal/cred"
 	"github.com/toolgate/toolgate/internal/cred/apikey"
 	"github.com/toolgate/toolgate/internal/cred/awsiam"
+	"github.com/toolgate/toolgate/internal/cred/oauth2"
 	"github.com/toolgate/toolgate/internal/store"
 	"github.com/toolgate/toolgate/internal/target"
 	"github.com/toolgate/toolgate/internal/vault"
@@ -38,6 +39,9 @@ type BuildEnv struct {
 	// AWS hands out gateway-role credentials for GATEWAY_IAM_ROLE targets
 	// (awsrole.go); nil makes their calls fail with an explanation.
 	AWS *awsiam.Provider
+	// OAuth2 gets and caches the access tokens of OAUTH targets
+	// (oauth2.go); nil makes their calls fail with an explanation.
+	OAuth2 *oauth2.Tokens
 }
 
 // APIKeyAAD is the vault owner label of an API-key provider's key; the
@@ -174,6 +178,9 @@ func compileTarget(ctx context.Context, env BuildEnv, role *awsiam.Role, t store
 		return compiled{}, err
 	}
 	inj, credKey := resolveCredentials(ctx, env, cfg.CredentialProviderConfigurations)
+	if o, oKey, ok := oauthCredentials(ctx, env, cfg.CredentialProviderConfigurations); ok {
+		inj, credKey = o, oKey
+	}
 	if !usesGatewayRole(cfg.CredentialProviderConfigurations) {
 		role = nil // only GATEWAY_IAM_ROLE targets act as the gateway's role
 	} else if iam, iamKey, ok := iamCredentials(env, role, cfg.CredentialProviderConfigurations); ok {

@@ -153,6 +153,28 @@ func onAPIKeyProvider(a *api, r *http.Request, body []byte) Operation {
 	return op
 }
 
+// onOAuth2Provider resolves OAuth2 provider operations by the name in the
+// body, as onAPIKeyProvider does.
+func onOAuth2Provider(a *api, r *http.Request, body []byte) Operation {
+	var in struct {
+		Name string            `json:"name"`
+		Tags map[string]string `json:"tags"`
+	}
+	_ = json.Unmarshal(body, &in)
+	op := Operation{Resource: arn.OAuth2Provider(a.Region, a.AccountID, in.Name)}
+	if in.Name == "" {
+		op.Resource = "*"
+	}
+	if in.Tags != nil {
+		op.RequestTags = in.Tags
+	} else if ps, ok := a.Store.(store.OAuth2ProviderStore); ok && in.Name != "" {
+		if p, err := ps.GetOAuth2Provider(r.Context(), in.Name); err == nil {
+			op.ResourceTags = p.Tags
+		}
+	}
+	return op
+}
+
 // gatewayTags returns a gateway's tags for aws:ResourceTag/…; none when it
 // does not exist (the handler then answers ResourceNotFound).
 func (a *api) gatewayTags(ctx context.Context, id string) map[string]string {

@@ -67,6 +67,14 @@ type Options struct {
 	TrustForwardedHeaders bool
 	// Audit, if set, receives one event per request (audit.go).
 	Audit Auditor
+	// DiscoveryClient fetches OAuth2 providers' discovery documents when
+	// they are created or updated (nil: http.DefaultClient). Like identity
+	// providers, authorization servers are chosen by operators and may be
+	// on private networks.
+	DiscoveryClient *http.Client
+	// DataURL is the public data-plane URL, the base of OAuth2 providers'
+	// callbackUrl.
+	DataURL string
 }
 
 // Service is another AWS API mounted on the control plane.

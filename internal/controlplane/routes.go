@@ -32,6 +32,12 @@ func (a *api) routes(mux *http.ServeMux) {
 	h("POST /identities/DeleteApiKeyCredentialProvider", "DeleteApiKeyCredentialProvider", onAPIKeyProvider, a.deleteAPIKeyProvider)
 	h("POST /identities/ListApiKeyCredentialProviders", "ListApiKeyCredentialProviders", onNothing, a.listAPIKeyProviders)
 
+	h("POST /identities/CreateOauth2CredentialProvider", "CreateOauth2CredentialProvider", onOAuth2Provider, a.createOAuth2Provider)
+	h("POST /identities/GetOauth2CredentialProvider", "GetOauth2CredentialProvider", onOAuth2Provider, a.getOAuth2Provider)
+	h("POST /identities/UpdateOauth2CredentialProvider", "UpdateOauth2CredentialProvider", onOAuth2Provider, a.updateOAuth2Provider)
+	h("POST /identities/DeleteOauth2CredentialProvider", "DeleteOauth2CredentialProvider", onOAuth2Provider, a.deleteOAuth2Provider)
+	h("POST /identities/ListOauth2CredentialProviders", "ListOauth2CredentialProviders", onNothing, a.listOAuth2Providers)
+
 	// Everything else: AgentCore operations this release does not implement
 	// get a clear "not supported" error instead of a wrong result.
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -138,9 +138,11 @@ func (a *api) checkCredentials(r *http.Request, cpcs []agentcore.CredentialProvi
 		// (§7.5, §11.9); the role is the gateway's roleArn, which every
 		// gateway has, so there is nothing to look up.
 		return nil
+	case agentcore.CredentialProviderTypeOAuth:
+		return a.checkOAuthCredential(r, base, c) // oauth2providers.go
 	default:
 		return errValidation("Unsupported credential provider type",
-			agentcore.ValidationExceptionField{Name: base + ".credentialProviderType", Message: string(c.CredentialProviderType) + " is not supported by this toolgate release yet; use API_KEY or GATEWAY_IAM_ROLE, or omit credentialProviderConfigurations"})
+			agentcore.ValidationExceptionField{Name: base + ".credentialProviderType", Message: string(c.CredentialProviderType) + " is not supported by this toolgate release yet; use API_KEY, OAUTH or GATEWAY_IAM_ROLE, or omit credentialProviderConfigurations"})
 	}
 	if c.CredentialProvider == nil || c.CredentialProvider.APIKeyCredentialProvider == nil {
 		return errValidation("API_KEY needs an apiKeyCredentialProvider",

@@ -25,6 +25,7 @@ import (
 	"github.com/toolgate/toolgate/internal/cognito"
 	"github.com/toolgate/toolgate/internal/config"
 	"github.com/toolgate/toolgate/internal/controlplane"
+	"github.com/toolgate/toolgate/internal/cred/oauth2"
 	"github.com/toolgate/toolgate/internal/dataplane"
 	"github.com/toolgate/toolgate/internal/egress"
 	"github.com/toolgate/toolgate/internal/iam"
@@ -116,10 +117,15 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 	})
 	keySets := jwtauth.NewKeySets(ctx, jwtauth.KeySetOptions{HTTPClient: idpClient, Logger: log})
 	defer keySets.Close()
+	// OAuth2 access tokens of OAUTH targets and of the Identity data
+	// plane's M2M flow, cached across catalog builds. Token endpoints are
+	// operator-configured like identity providers, hence idpClient.
+	oauthTokens := oauth2.New(oauth2.Options{HTTPClient: idpClient, Logger: log, Providers: st, Vault: v})
 	builder := catalog.NewBuilder(catalog.BuildEnv{
 		Store: st, Vault: v, HTTPClient: httpClient, Logger: log, KeySets: keySets,
 		JWTLeeway: time.Duration(cfg.JWTLeewaySeconds) * time.Second,
 		AWS:       newAWSProvider(cfg, log),
+		OAuth2:    oauthTokens,
 	})
 	cat := catalog.NewManager(st, builder, log, 0)
 	runCtx, cancel := context.WithCancel(ctx)
@@ -174,6 +180,9 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 		Logger:     log,
 		Authorizer: authz,
 		Audit:      trail.auditor(),
+		// OAuth2 providers' discovery documents, like identity providers'.
+		DiscoveryClient: idpClient,
+		DataURL:         dataURL,
 		// Writes become visible to the data plane before the response is
 		// sent, so "create target, then list tools" never races.
 		AfterWrite: func(ctx context.Context) { _ = cat.Refresh(ctx, false) },

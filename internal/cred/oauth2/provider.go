@@ -40,7 +40,7 @@ const (
 // SealedKind is the kind of sealed value a client secret is (the token
 // vault's store.SealedSecret Kind); the vault's additional data of a
 // provider's secret is SealedKind + "/" + name.
-const SealedKind = "oauth2-provider"
+const SealedKind = store.SealedOAuth2ClientSecret
 
 // SecretAAD is the vault owner label of a provider's client secret: the
 // control plane seals with it and Open unseals with it.

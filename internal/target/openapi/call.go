@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -144,17 +145,41 @@ func (t *openTarget) Call(ctx context.Context, tool string, args json.RawMessage
 	}
 	if t.creds != nil {
 		if err := t.creds.Inject(ctx, req); err != nil {
-			// The injector's error is its own report; the request, which may
-			// already carry part of a credential, is never echoed.
-			return failure(fmt.Sprintf("tool %s: the outbound credentials could not be applied", tool),
-				info.Debug, err.Error(), c.injected(req, query)), nil
+			return credentialFailure(tool, err, info.Debug, c.injected(req, query)), nil
 		}
 	}
 	resp, err := t.client.Do(req)
+	if err == nil && t.creds != nil && cred.ShouldRetry(ctx, t.creds, req, resp) {
+		// The upstream refused a credential that can be renewed (an OAuth2
+		// token revoked before it expired): once more with a fresh one.
+		_, _ = io.CopyN(io.Discard, resp.Body, drainLimit)
+		resp.Body.Close()
+		if req, query, msg = c.request(ctx, in); msg != "" {
+			return errorResult(fmt.Sprintf("tool %s: %s", tool, msg)), nil
+		}
+		if err := t.creds.Inject(ctx, req); err != nil {
+			return credentialFailure(tool, err, info.Debug, c.injected(req, query)), nil
+		}
+		resp, err = t.client.Do(req)
+	}
 	if err != nil {
 		return transportFailure(tool, err, info.Debug, c.injected(req, query)), nil
 	}
 	return t.result(tool, resp, info.Debug, func() []string { return c.injected(req, query) }), nil
+}
+
+// credentialFailure reports an injector that could not provide credentials.
+// The injector's error is its own report; the request, which may already
+// carry part of a credential, is never echoed. An error meant for callers
+// (cred.PublicError, such as a token endpoint refusing the gateway) is
+// shown as is; the full error only with debug.
+func credentialFailure(tool string, err error, debug bool, secrets []string) *mcp.CallToolResult {
+	msg := fmt.Sprintf("tool %s: the outbound credentials could not be applied", tool)
+	var pe cred.PublicError
+	if errors.As(err, &pe) {
+		msg = fmt.Sprintf("tool %s: %s", tool, pe.Public())
+	}
+	return failure(msg, debug, err.Error(), secrets)
 }
 
 // missing names the required arguments absent from in (null counts as
