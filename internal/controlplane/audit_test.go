@@ -290,9 +290,9 @@ func TestAuditControlPlaneRefusals(t *testing.T) {
 
 	// An operation toolgate does not implement.
 	n = len(f.rec.list())
-	f.signed(t, f.root, "bedrock-agentcore", "POST", "/identities/CreateOauth2CredentialProvider", "application/json", `{}`)
+	f.signed(t, f.root, "bedrock-agentcore", "POST", "/identities/CreatePaymentCredentialProvider", "application/json", `{}`)
 	e = f.rec.since(t, n)
-	if e.EventName != "CreateOauth2CredentialProvider" || e.ErrorCode != "UnknownOperationException" {
+	if e.EventName != "CreatePaymentCredentialProvider" || e.ErrorCode != "UnknownOperationException" {
 		t.Errorf("unknown operation: %s", eventJSON(t, e))
 	}
 
