@@ -66,3 +66,13 @@ func APIKeyProviderName(s string) (string, error) {
 	}
 	return name, nil
 }
+
+// WorkloadIdentity returns a workload identity's ARN.
+func WorkloadIdentity(region, account, name string) string {
+	return ARN{"aws", Service, region, account, "workload-identity-directory/default/workload-identity/" + name}.String()
+}
+
+// TokenVault returns a token vault's ARN.
+func TokenVault(region, account, id string) string {
+	return ARN{"aws", Service, region, account, "token-vault/" + id}.String()
+}

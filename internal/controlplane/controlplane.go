@@ -27,6 +27,7 @@ import (
 	"github.com/toolgate/toolgate/internal/authn/sigv4"
 	"github.com/toolgate/toolgate/internal/iam"
 	"github.com/toolgate/toolgate/internal/store"
+	"github.com/toolgate/toolgate/internal/tokenvault"
 	"github.com/toolgate/toolgate/internal/vault"
 )
 
@@ -67,6 +68,9 @@ type Options struct {
 	TrustForwardedHeaders bool
 	// Audit, if set, receives one event per request (audit.go).
 	Audit Auditor
+	// TokenVault answers the token-vault operations (workloads.go); nil
+	// answers them "not supported".
+	TokenVault *tokenvault.Manager
 	// DiscoveryClient fetches OAuth2 providers' discovery documents when
 	// they are created or updated (nil: http.DefaultClient). Like identity
 	// providers, authorization servers are chosen by operators and may be

@@ -80,6 +80,9 @@ func (a *api) createGateway(w http.ResponseWriter, r *http.Request) error {
 	if errors.As(err, &ce) && ce.Field == "name" {
 		return errConflict("A gateway named %q already exists", *req.Name)
 	}
+	if errors.As(err, &ce) && ce.Field == "workloadIdentity" {
+		return errConflict("The workload identity name %q of the new gateway is taken; try again", id)
+	}
 	if err != nil {
 		return err
 	}
@@ -225,6 +228,8 @@ func (a *api) gatewayOut(g store.Gateway) agentcore.Gateway {
 		KmsKeyArn: cfg.KmsKeyArn, CustomTransformConfiguration: cfg.CustomTransformConfiguration,
 		InterceptorConfigurations: cfg.InterceptorConfigurations, PolicyEngineConfiguration: cfg.PolicyEngineConfiguration,
 		ExceptionLevel: cfg.ExceptionLevel, WafConfiguration: cfg.WafConfiguration,
+		// The store creates it with the gateway, named after its id.
+		WorkloadIdentityDetails: &agentcore.WorkloadIdentityDetails{WorkloadIdentityArn: a.workloadARN(g.ID)},
 	}
 }
 

@@ -38,6 +38,16 @@ func (a *api) routes(mux *http.ServeMux) {
 	h("POST /identities/DeleteOauth2CredentialProvider", "DeleteOauth2CredentialProvider", onOAuth2Provider, a.deleteOAuth2Provider)
 	h("POST /identities/ListOauth2CredentialProviders", "ListOauth2CredentialProviders", onNothing, a.listOAuth2Providers)
 
+	h("POST /identities/CreateWorkloadIdentity", "CreateWorkloadIdentity", onWorkloadIdentity, a.createWorkloadIdentity)
+	h("POST /identities/GetWorkloadIdentity", "GetWorkloadIdentity", onWorkloadIdentity, a.getWorkloadIdentity)
+	h("POST /identities/UpdateWorkloadIdentity", "UpdateWorkloadIdentity", onWorkloadIdentity, a.updateWorkloadIdentity)
+	h("POST /identities/DeleteWorkloadIdentity", "DeleteWorkloadIdentity", onWorkloadIdentity, a.deleteWorkloadIdentity)
+	h("POST /identities/ListWorkloadIdentities", "ListWorkloadIdentities", onNothing, a.listWorkloadIdentities)
+
+	h("POST /identities/get-token-vault", "GetTokenVault", onTokenVault, a.getTokenVault)
+	h("POST /identities/set-token-vault-cmk", "SetTokenVaultCMK", onTokenVault, a.setTokenVaultCMK)
+	h("POST /identities/reset-token-vault-key-material", "ResetTokenVaultKeyMaterial", onTokenVault, a.resetTokenVaultKeyMaterial)
+
 	// Everything else: AgentCore operations this release does not implement
 	// get a clear "not supported" error instead of a wrong result.
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -83,6 +83,14 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 	if err := checkVaultKey(ctx, st, v, cfg, created); err != nil {
 		return err
 	}
+	// The token vault's versioned data keys (tokenvault.go); its background
+	// re-sealing stops before the store closes.
+	tvCtx, stopTokenVault := context.WithCancel(ctx)
+	defer stopTokenVault()
+	tokenVault, err := startTokenVault(tvCtx, cfg, st, v, root, log, nil)
+	if err != nil {
+		return err
+	}
 
 	keys := &iam.Keyring{Store: st, Vault: v}
 	inst, err := bootstrap(ctx, st, keys, cfg.DataDir, out)
@@ -142,7 +150,7 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 		return fmt.Errorf("identity provider: %w", err)
 	}
 	// The catalog owns the store's change signal; it tells the IdP.
-	cat.Subscribe(func(*catalog.Snapshot) { idpSrv.Notify() })
+	cat.Subscribe(func(*catalog.Snapshot) { idpSrv.Notify(); tokenVault.Notify() })
 
 	addresses := address.New(dataURL, cfg.GatewayDomain)
 	// AWS_IAM gateways verify SigV4 against cached access keys; any store
@@ -180,6 +188,7 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 		Logger:     log,
 		Authorizer: authz,
 		Audit:      trail.auditor(),
+		TokenVault: tokenVault,
 		// OAuth2 providers' discovery documents, like identity providers'.
 		DiscoveryClient: idpClient,
 		DataURL:         dataURL,
