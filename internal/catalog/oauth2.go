@@ -28,30 +28,37 @@ func oauthCredentials(ctx context.Context, env BuildEnv, cpcs []agentcore.Creden
 	o := cpcs[0].CredentialProvider.OAuthCredentialProvider
 	name, err := arn.OAuth2ProviderName(deref(o.ProviderArn))
 	if err != nil {
-		return failing(err), "oauth:bad-arn", true
+		return failing(publicError(err.Error())), "oauth:bad-arn", true
 	}
 	if g := o.GrantType; g != "" && g != agentcore.OAuthGrantTypeClientCredentials {
-		return failing(fmt.Errorf("OAuth grant type %s is not supported by this toolgate release yet", g)), "oauth:grant:" + string(g), true
+		return failing(publicError(fmt.Sprintf("OAuth grant type %s is not supported by this toolgate release yet", g))), "oauth:grant:" + string(g), true
 	}
 	ps, isOAuthStore := env.Store.(store.OAuth2ProviderStore)
 	if env.OAuth2 == nil || !isOAuthStore {
-		return failing(errors.New("this toolgate is not set up to fetch OAuth2 tokens")), "oauth:off", true
+		return failing(publicError("this toolgate is not set up to fetch OAuth2 tokens")), "oauth:off", true
 	}
 	sp, err := ps.GetOAuth2Provider(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
 		env.Logger.Warn("target references a missing OAuth2 credential provider; its calls will fail", "provider", name)
-		return failing(fmt.Errorf("OAuth2 credential provider %q does not exist", name)), "oauth:missing:" + name, true
+		return failing(publicError(fmt.Sprintf("OAuth2 credential provider %q does not exist", name))), "oauth:missing:" + name, true
 	}
 	if err != nil {
-		return failing(fmt.Errorf("OAuth2 credential provider %q could not be read", name)), "oauth:error:" + name, true
+		return failing(publicError(fmt.Sprintf("OAuth2 credential provider %q could not be read", name))), "oauth:error:" + name, true
 	}
 	p, err := oauth2.Open(sp, env.Vault)
 	if err != nil {
 		env.Logger.Error("cannot open OAuth2 credential provider", "provider", name, "err", err)
-		return failing(fmt.Errorf("OAuth2 credential provider %q cannot be used", name)), "oauth:invalid:" + name, true
+		return failing(publicError(fmt.Sprintf("OAuth2 credential provider %q cannot be used (see the toolgate log)", name))), "oauth:invalid:" + name, true
 	}
 	// The key only decides whether to recompile; the cache keys tokens
 	// itself. Scopes and parameters are part of the target's own
 	// configuration (its Version), the provider is its fingerprint.
 	return env.OAuth2.Injector(p, o.Scopes, o.CustomParameters), "oauth:" + name + "@" + p.Fingerprint() + ":" + strings.Join(o.Scopes, " "), true
 }
+
+// publicError is a credential failure whose text names only configuration
+// (a provider's name, a grant type), so tool callers see it as is.
+type publicError string
+
+func (e publicError) Error() string  { return string(e) }
+func (e publicError) Public() string { return string(e) }

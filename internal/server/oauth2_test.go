@@ -391,7 +391,8 @@ func TestOAuth2ClientCredentialsEndToEnd(t *testing.T) {
 		t.Errorf("Get after delete: %v", err)
 	}
 	// The deleted provider's target now explains itself too.
-	if res := forecast(t, cs2, "weatherrefused___getForecast"); !res.IsError {
+	if res := forecast(t, cs2, "weatherrefused___getForecast"); !res.IsError ||
+		resultText(res) != `tool getForecast: OAuth2 credential provider "wrong-secret" does not exist` {
 		t.Errorf("call through a deleted provider: %s", resultText(res))
 	}
 
