@@ -129,7 +129,8 @@ func newTargetCmd() *cobra.Command {
 	cmd.PersistentFlags().StringVar(&gateway, "gateway", "", "gateway id")
 	cmd.MarkPersistentFlagRequired("gateway")
 
-	var name, desc, specFile, provider, location, paramName, prefix string
+	var name, desc, specFile, provider, location, paramName, prefix, oauthProvider string
+	var oauthScopes []string
 	var role gatewayRoleFlags
 	create := &cobra.Command{
 		Use: "create", Short: "Add an OpenAPI or Lambda target to a gateway", Args: cobra.NoArgs,
@@ -157,6 +158,14 @@ func newTargetCmd() *cobra.Command {
 			}
 			if desc != "" {
 				in.Description = aws.String(desc)
+			}
+			if provider != "" && oauthProvider != "" {
+				return fmt.Errorf("give --api-key-provider or --oauth-provider, not both")
+			}
+			if oauthProvider != "" {
+				if in.CredentialProviderConfigurations, err = oauthTargetCredentials(cmd.Context(), c, oauthProvider, oauthScopes); err != nil {
+					return err
+				}
 			}
 			if provider != "" {
 				p, err := c.GetApiKeyCredentialProvider(cmd.Context(), &bedrockagentcorecontrol.GetApiKeyCredentialProviderInput{Name: aws.String(provider)})
@@ -190,6 +199,8 @@ func newTargetCmd() *cobra.Command {
 	f.StringVar(&location, "credential-location", "HEADER", "HEADER or QUERY_PARAMETER")
 	f.StringVar(&paramName, "credential-parameter-name", "", "header or query parameter name (default Authorization / api_key)")
 	f.StringVar(&prefix, "credential-prefix", "", `prefix such as "Bearer"`)
+	f.StringVar(&oauthProvider, "oauth-provider", "", "name of an OAuth2 credential provider: calls carry a client-credentials bearer token")
+	f.StringSliceVar(&oauthScopes, "oauth-scope", nil, "scope to request with --oauth-provider (repeatable)")
 	create.MarkFlagRequired("name")
 	role.register(create)
 
@@ -296,5 +307,6 @@ func newCredentialProviderCmd() *cobra.Command {
 		},
 	}
 	cmd.AddCommand(create, list, del)
+	cmd.AddCommand(newOAuth2ProviderCmds(&conn)...)
 	return cmd
 }
