@@ -30,6 +30,7 @@ import (
 	"github.com/toolgate/toolgate/internal/egress"
 	"github.com/toolgate/toolgate/internal/iam"
 	"github.com/toolgate/toolgate/internal/iamapi"
+	"github.com/toolgate/toolgate/internal/identity"
 	"github.com/toolgate/toolgate/internal/idp"
 	"github.com/toolgate/toolgate/internal/store/sqlstore"
 	"github.com/toolgate/toolgate/internal/vault"
@@ -210,8 +211,20 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 		}, iamService(iamAPI)},
 	})
 
+	// The AgentCore Identity data plane (identity.go).
+	identityHandler, err := identityAPI(controlplane.Options{
+		Store: st, Vault: v, Keys: keys, Region: cfg.Region, AccountID: inst.AccountID,
+		GatewayURL: addresses.GatewayURL, Logger: log, Authorizer: authz, Audit: trail.auditor(),
+	}, identity.Options{
+		Store: st, DataURL: dataURL, KeySets: keySets, JWTLeeway: time.Duration(cfg.JWTLeewaySeconds) * time.Second,
+	}, root, cat, oauthTokens)
+	if err != nil {
+		return err
+	}
+
 	dataMux := http.NewServeMux()
 	dataMux.Handle("/", dp.Handler())
+	dataMux.Handle("/identities/", identityHandler)
 	idpHandler := idpSrv.Handler()
 	for _, p := range []string{"/idp/", "/.well-known/openid-configuration/idp/", "/.well-known/oauth-authorization-server/idp/"} {
 		dataMux.Handle(p, idpHandler)
