@@ -88,7 +88,8 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 	// re-sealing stops before the store closes.
 	tvCtx, stopTokenVault := context.WithCancel(ctx)
 	defer stopTokenVault()
-	tokenVault, err := startTokenVault(tvCtx, cfg, st, v, root, log, nil)
+	var cachedTokens oauthCache // set below; a reset deletes the cached OAuth tokens
+	tokenVault, err := startTokenVault(tvCtx, cfg, st, v, root, log, cachedTokens.clear)
 	if err != nil {
 		return err
 	}
@@ -130,6 +131,7 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 	// plane's M2M flow, cached across catalog builds. Token endpoints are
 	// operator-configured like identity providers, hence idpClient.
 	oauthTokens := oauth2.New(oauth2.Options{HTTPClient: idpClient, Logger: log, Providers: st, Vault: v})
+	cachedTokens.set(oauthTokens)
 	builder := catalog.NewBuilder(catalog.BuildEnv{
 		Store: st, Vault: v, HTTPClient: httpClient, Logger: log, KeySets: keySets,
 		JWTLeeway: time.Duration(cfg.JWTLeewaySeconds) * time.Second,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/toolgate/toolgate/internal/config"
+	"github.com/toolgate/toolgate/internal/cred/oauth2"
 	"github.com/toolgate/toolgate/internal/egress"
 	"github.com/toolgate/toolgate/internal/store"
 	"github.com/toolgate/toolgate/internal/tokenvault"
@@ -90,4 +92,17 @@ func (c *defaultChain) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	}
 	c.mu.Unlock()
 	return p.Retrieve(ctx)
+}
+
+// oauthCache lets the token vault, which starts before the OAuth2 token
+// cache exists, delete the cached tokens when its key material is reset.
+type oauthCache struct{ p atomic.Pointer[oauth2.Tokens] }
+
+func (c *oauthCache) set(t *oauth2.Tokens) { c.p.Store(t) }
+
+func (c *oauthCache) clear(context.Context) error {
+	if t := c.p.Load(); t != nil {
+		t.Clear()
+	}
+	return nil
 }

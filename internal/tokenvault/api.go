@@ -107,7 +107,7 @@ func (m *Manager) SetCMK(ctx context.Context, id, keyType, kmsKeyARN string) (Co
 	m.opMu.Lock()
 	defer m.opMu.Unlock()
 	tv := store.TokenVault{ID: id, KeyType: keyType, KMSKeyARN: kmsKeyARN}
-	if _, err := m.rotate(ctx, tv, k); err != nil {
+	if _, err := m.rotate(ctx, tv, k, dataKeyPrefix); err != nil {
 		return Config{}, err
 	}
 	m.o.Logger.Info("token vault: key set; re-sealing every secret with a new data key", "keyType", keyType, "kmsKeyArn", kmsKeyARN)
@@ -117,8 +117,8 @@ func (m *Manager) SetCMK(ctx context.Context, id, keyType, kmsKeyARN string) (Co
 // rotate adds a new primary data key under k, installs it and starts the
 // re-sealing job. A failure of the KEK to produce a key is an *InputError
 // (the customer key is missing, disabled or not ours to use).
-func (m *Manager) rotate(ctx context.Context, tv store.TokenVault, k kek) (store.VaultKey, error) {
-	keyID := newKeyID()
+func (m *Manager) rotate(ctx context.Context, tv store.TokenVault, k kek, prefix string) (store.VaultKey, error) {
+	keyID := newKeyID(prefix)
 	plain, wrapped, err := k.newDataKey(ctx, keyID)
 	if err != nil {
 		return store.VaultKey{}, &InputError{"kmsConfiguration.kmsKeyArn", "the key cannot be used: " + err.Error()}
@@ -169,7 +169,7 @@ func (m *Manager) Reset(ctx context.Context, id string) (Config, error) {
 				"ResetTokenVaultKeyMaterial only recovers a vault whose key was deleted (enable the key, or switch keys with SetTokenVaultCMK)", cur.KMSKeyARN)}
 		}
 	}
-	if _, err := m.rotate(ctx, store.TokenVault{ID: id, KeyType: KeyTypeService}, m.rootKEK); err != nil {
+	if _, err := m.rotate(ctx, store.TokenVault{ID: id, KeyType: KeyTypeService}, m.rootKEK, resetKeyPrefix); err != nil {
 		return Config{}, err
 	}
 	if m.o.OnReset != nil {

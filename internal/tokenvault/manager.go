@@ -41,6 +41,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -152,7 +153,7 @@ func (m *Manager) Start(ctx context.Context) error {
 		return fmt.Errorf("token vault: %w", err)
 	}
 	if len(rows) == 0 {
-		keyID := newKeyID()
+		keyID := newKeyID(dataKeyPrefix)
 		plain, wrapped, err := m.rootKEK.newDataKey(ctx, keyID)
 		if err != nil {
 			return fmt.Errorf("token vault: first data key: %w", err)
@@ -229,6 +230,15 @@ func (m *Manager) Reload(ctx context.Context) error {
 			dk.row = row
 			continue // failed recently; do not hammer KMS
 		}
+		if dk == nil && len(m.lastRows) > 0 && row.State == store.VaultKeyPrimary && strings.HasPrefix(row.KeyID, resetKeyPrefix) && m.o.OnReset != nil {
+			// Another replica reset the key material: drop the OAuth
+			// tokens this process caches too.
+			go func() {
+				if err := m.o.OnReset(ctx); err != nil {
+					m.o.Logger.Error("token vault: delete cached OAuth tokens after a reset", "err", err)
+				}
+			}()
+		}
 		dk = &dataKey{row: row, triedAt: now}
 		m.keys[row.KeyID] = dk
 		material, err := m.unwrap(ctx, row)
@@ -298,11 +308,19 @@ func (m *Manager) installLocked(primary string) error {
 	return nil
 }
 
+// Data key ids: "dk-" and 12 hex digits, "rk-" for the key a reset of the
+// key material created (which tells other replicas to drop their cached
+// OAuth tokens too).
+const (
+	dataKeyPrefix  = "dk-"
+	resetKeyPrefix = "rk-"
+)
+
 // newKeyID returns the id of a new data key.
-func newKeyID() string {
+func newKeyID(prefix string) string {
 	var b [6]byte
 	rand.Read(b[:])
-	return "dk-" + hex.EncodeToString(b[:])
+	return prefix + hex.EncodeToString(b[:])
 }
 
 // WorkloadTokenKey derives from the root key the key that seals workload

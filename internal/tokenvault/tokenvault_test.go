@@ -446,3 +446,53 @@ func TestResetLosesOnlyWhatNobodyHolds(t *testing.T) {
 		t.Error("a secret value reached the log")
 	}
 }
+
+// TestResetTellsOtherReplicas: a reset on one process makes every other
+// process drop its cached OAuth tokens too.
+func TestResetTellsOtherReplicas(t *testing.T) {
+	dir, root := t.TempDir(), randomKey(t)
+	var mu sync.Mutex
+	resets := map[int]int{}
+	managers := make([]*tokenvault.Manager, 2)
+	for i := range managers {
+		e := newEnv(t, dir, root, nil, aws.Credentials{})
+		m, err := tokenvault.New(tokenvault.Options{Store: e.st, Vault: e.v, Root: root, RetireAfter: time.Millisecond,
+			OnReset: func(context.Context) error { mu.Lock(); resets[i]++; mu.Unlock(); return nil }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		t.Cleanup(cancel)
+		if err := m.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		managers[i] = m
+	}
+	if _, err := managers[0].SetCMK(t.Context(), "", "ServiceManagedKey", ""); err != nil {
+		t.Fatal(err)
+	}
+	managers[1].Notify()
+	time.Sleep(100 * time.Millisecond)
+	mu.Lock()
+	if resets[0]+resets[1] != 0 {
+		t.Errorf("a rotation (not a reset) deleted cached tokens: %v", resets)
+	}
+	mu.Unlock()
+	if _, err := managers[0].Reset(t.Context(), "default"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		managers[1].Notify()
+		mu.Lock()
+		got := [2]int{resets[0], resets[1]}
+		mu.Unlock()
+		if got == [2]int{1, 1} {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("resets per process = %v, want [1 1]", got)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -373,6 +373,15 @@ func (t *Tokens) sweepLocked() {
 	}
 }
 
+// Clear forgets every cached token: the token vault's key material was
+// reset (ResetTokenVaultKeyMaterial deletes the tokens it holds). Requests
+// in flight still answer their callers but are not cached.
+func (t *Tokens) Clear() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.entries = map[string]*entry{}
+}
+
 // drop forgets the cached token of key if it is still sent (another caller
 // may have renewed it already). It reports whether a retry can expect a
 // different token.
