@@ -26,11 +26,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
+	iamsdk "github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/toolgate/toolgate/internal/config"
-	"github.com/toolgate/toolgate/internal/iam"
-	"github.com/toolgate/toolgate/internal/store/sqlstore"
-	"github.com/toolgate/toolgate/internal/vault"
 )
 
 // The multi-replica tests run against the PostgreSQL server CI provides on
@@ -90,13 +88,18 @@ type cluster struct {
 	proxies  []*tcpProxy
 }
 
-func startCluster(t testing.TB, n int) *cluster {
+func startCluster(t testing.TB, n int, edits ...func(*config.Config)) *cluster {
 	t.Helper()
 	dsn := postgresSchemaDSN(t)
 	keyFile := filepath.Join(t.TempDir(), "shared", "vault.key")
 	c := &cluster{dsn: dsn, keyFile: keyFile}
 	for range n {
-		c.add(t, func(cfg *config.Config) { cfg.VaultKeyFile = keyFile })
+		c.add(t, func(cfg *config.Config) {
+			cfg.VaultKeyFile = keyFile
+			for _, edit := range edits {
+				edit(cfg)
+			}
+		})
 	}
 	return c
 }
@@ -549,10 +552,10 @@ func TestReplicaVaultKey(t *testing.T) {
 
 // TestReplicaCachesFollowOtherReplicas: what a replica caches for its data
 // plane — unsealed outbound API keys in compiled targets, SigV4 access-key
-// secrets — follows changes made by another process within a second: an
-// API key replaced through replica A is what replica B sends upstream, and
-// an access key deleted elsewhere stops verifying on B although B had it
-// cached.
+// secrets — follows changes made through another replica within a second:
+// an API key replaced through replica A is what replica B sends upstream,
+// and an access key deleted through A's IAM API stops verifying on B
+// although B had it cached.
 func TestReplicaCachesFollowOtherReplicas(t *testing.T) {
 	ctx := context.Background()
 	c := startCluster(t, 2)
@@ -599,37 +602,20 @@ func TestReplicaCachesFollowOtherReplicas(t *testing.T) {
 	}
 	t.Logf("B used the API key replaced through A after %v", time.Since(start))
 
-	// An AWS_IAM gateway and an access key created and then deleted by
-	// another process sharing the store (as another replica's IAM API
-	// would), after B cached the key's secret.
+	// An AWS_IAM gateway and an access key created and then deleted through
+	// replica A's IAM API, after B cached the key's secret.
 	iamGW, err := a.control.CreateGateway(ctx, &bedrockagentcorecontrol.CreateGatewayInput{
 		Name: aws.String("cache-iam"), RoleArn: aws.String("arn:aws:iam::123456789012:role/gw"), AuthorizerType: types.AuthorizerTypeAwsIam,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := sqlstore.Open(ctx, c.dsn)
+	iamA := iamClient(a, rootCreds(t, a.dir))
+	created, err := iamA.CreateAccessKey(ctx, &iamsdk.CreateAccessKeyInput{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
-	root, _, err := vault.LoadOrCreateKeyFile(c.keyFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := vault.New(vault.KeyFromRoot(root))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ring := &iam.Keyring{Store: st, Vault: v}
-	_, rootPrincipal, err := ring.Secret(ctx, rootCreds(t, a.dir).AccessKeyID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyID, secret, err := ring.CreateAccessKey(ctx, rootPrincipal.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	keyID, secret := aws.ToString(created.AccessKey.AccessKeyId), aws.ToString(created.AccessKey.SecretAccessKey)
 	bURL := "http://" + c.dataHost(1) + "/gateways/" + aws.ToString(iamGW.GatewayId) + "/mcp"
 	signed := &http.Client{Transport: sigv4RT{aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret}}}
 	ping := func() (int, string) {
@@ -651,7 +637,7 @@ func TestReplicaCachesFollowOtherReplicas(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if err := st.DeleteAccessKey(ctx, keyID); err != nil {
+	if _, err := iamA.DeleteAccessKey(ctx, &iamsdk.DeleteAccessKeyInput{AccessKeyId: aws.String(keyID)}); err != nil {
 		t.Fatal(err)
 	}
 	start = time.Now()
