@@ -1,10 +1,10 @@
 // Package awsfake holds in-process fakes of the AWS APIs toolgate calls as a
-// gateway role — STS AssumeRole and Lambda Invoke — for tests, since no real
-// AWS is reachable from them. The fakes check requests as AWS does: every
-// request must carry a SigV4 signature that the AWS SDK's own signer
-// reproduces with the caller's credentials, temporary credentials expire,
-// and errors have AWS's wire shapes, so a client that works against them
-// speaks the real protocol.
+// gateway role — STS AssumeRole, Lambda Invoke, S3 GetObject (and KMS for
+// the token vault) — for tests, since no real AWS is reachable from them.
+// The fakes check requests as AWS does: every request must carry a SigV4
+// signature that the AWS SDK's own signer reproduces with the caller's
+// credentials, temporary credentials expire, and errors have AWS's wire
+// shapes, so a client that works against them speaks the real protocol.
 //
 // Servers bind to 127.0.0.1 and close with the test.
 package awsfake
