@@ -1,14 +1,15 @@
-// Package vault seals secrets at rest: API keys, access-key secrets and,
-// later, OAuth client secrets and signing keys are stored only as the output
-// of Vault.Seal and opened in memory when the catalog is compiled.
+// Package vault seals secrets at rest: API keys, OAuth2 client secrets,
+// access-key secrets and signing keys are stored only as the output of
+// Vault.Seal and opened in memory when they are needed.
 //
 // It uses the standard library's AES-256-GCM with versioned keys rather than
 // Tink (DESIGN §6 allows either): stdlib adds no dependency tree to a
-// security-critical path, the sealed format below already carries what
-// rotation needs (a key id on every value, old keys kept for opening,
-// NeedsReseal to find values to rewrite), and we measured nothing in Tink we
-// need yet — KMS envelope encryption can wrap the root key later without
-// changing the format of sealed values.
+// security-critical path, and the sealed format below carries what rotation
+// needs (a key id on every value, old keys kept for opening, NeedsReseal to
+// find values to rewrite). Which keys a Vault holds is decided by package
+// tokenvault: versioned data keys, wrapped by the root key, a local key file
+// or an AWS KMS key, installed with SetKeys and rotated without changing the
+// format of sealed values.
 //
 // Sealed format, version 1:
 //

@@ -228,3 +228,44 @@ func TestErrorsNeverContainPlaintext(t *testing.T) {
 		}
 	}
 }
+
+// TestSetKeysRotates: after SetKeys the new primary seals, values sealed
+// before still open while their key is held, and KeyID names the key of a
+// sealed value without opening it.
+func TestSetKeysRotates(t *testing.T) {
+	k1 := vault.Key{ID: "v1", Material: randomRoot(t)}
+	k2 := vault.Key{ID: "v2", Material: randomRoot(t)}
+	v := newVault(t, k1)
+	old, _ := v.Seal(owner, []byte("before"))
+	if err := v.SetKeys(k2, k1); err != nil {
+		t.Fatal(err)
+	}
+	if v.PrimaryKeyID() != "v2" || strings.Join(v.KeyIDs(), ",") != "v1,v2" {
+		t.Errorf("primary %s, keys %v", v.PrimaryKeyID(), v.KeyIDs())
+	}
+	fresh, _ := v.Seal(owner, []byte("after"))
+	if id, err := vault.KeyID(fresh); err != nil || id != "v2" {
+		t.Errorf("KeyID(new value) = %q, %v", id, err)
+	}
+	if id, _ := vault.KeyID(old); id != "v1" || !v.NeedsReseal(old) || v.NeedsReseal(fresh) {
+		t.Errorf("old value under %q; NeedsReseal old %v new %v", id, v.NeedsReseal(old), v.NeedsReseal(fresh))
+	}
+	if got, err := v.Open(owner, old); err != nil || string(got) != "before" {
+		t.Errorf("old value: %q, %v", got, err)
+	}
+	if err := v.SetKeys(k2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Open(owner, old); !errors.Is(err, vault.ErrUnknownKey) {
+		t.Errorf("a value of a dropped key: err = %v, want ErrUnknownKey", err)
+	}
+	if err := v.SetKeys(); err == nil {
+		t.Error("SetKeys() with no keys succeeded")
+	}
+	if v.PrimaryKeyID() != "v2" {
+		t.Error("a refused SetKeys changed the keys")
+	}
+	if _, err := vault.KeyID([]byte{9, 9}); !errors.Is(err, vault.ErrMalformed) {
+		t.Errorf("KeyID(garbage) err = %v", err)
+	}
+}

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -336,3 +337,28 @@ func mustList[T any](items []T, next string, err error) func(testing.TB) ([]T, s
 }
 
 func second[T any](_ T, err error) error { return err }
+
+// identityListers page workload identities like every other list.
+func identityListers() []lister {
+	return []lister{{
+		name:  "WorkloadIdentities",
+		setup: func(context.Context, store.Store) error { return nil },
+		create: func(ctx context.Context, s store.Store, i int) (string, error) {
+			is, ok := s.(store.IdentityStore)
+			if !ok {
+				return "", fmt.Errorf("%T does not implement store.IdentityStore", s)
+			}
+			w := newWorkload(i)
+			w.Name, w.CreatedAt = invKey("wl-", i), createdAt(i)
+			w, err := is.CreateWorkloadIdentity(ctx, w)
+			return w.Name, err
+		},
+		list: func(ctx context.Context, s store.Store, p store.Page) ([]string, string, error) {
+			items, next, err := s.(store.IdentityStore).ListWorkloadIdentities(ctx, p)
+			return keysOf(items, next, err, func(w store.WorkloadIdentity) string { return w.Name })
+		},
+		delete: func(ctx context.Context, s store.Store, key string) error {
+			return s.(store.IdentityStore).DeleteWorkloadIdentity(ctx, key)
+		},
+	}}
+}

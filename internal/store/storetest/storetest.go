@@ -77,7 +77,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	tests = append(tests, iamTests()...)
 	tests = append(tests, oauth2Tests()...)
 	tests = append(tests, identityTests()...)
-	for _, l := range slices.Concat(listers(), idpListers(), iamListers(), oauth2Listers()) {
+	for _, l := range slices.Concat(listers(), idpListers(), iamListers(), oauth2Listers(), identityListers()) {
 		for _, pt := range []struct {
 			name string
 			run  func(*testing.T, store.Store, lister)
