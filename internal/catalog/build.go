@@ -190,7 +190,11 @@ func compileTarget(ctx context.Context, env BuildEnv, role *awsiam.Role, t store
 	if prev.key == key {
 		return prev, nil
 	}
-	tgt, _, err := OpenTarget(cfg.TargetConfiguration, target.Env{
+	docs, err := StoredDocuments(t.Config) // fetched from S3 by the control plane (s3.go)
+	if err != nil {
+		return compiled{}, err
+	}
+	tgt, _, err := OpenTargetWith(cfg.TargetConfiguration, docs, target.Env{
 		HTTPClient: env.HTTPClient, Credentials: inj,
 		AWS: role, GatewayID: t.GatewayID, TargetID: t.ID, TargetName: t.Name,
 	})

@@ -20,6 +20,12 @@ func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
 // validates configuration on the control plane (with env zero: nothing is
 // called) and opens it for serving, so what was accepted is what is served.
 func OpenTarget(cfg *agentcore.TargetConfiguration, env target.Env) (target.Target, []target.Warning, error) {
+	return OpenTargetWith(cfg, nil, env)
+}
+
+// OpenTargetWith is OpenTarget for a configuration whose S3 documents were
+// fetched into docs (s3.go).
+func OpenTargetWith(cfg *agentcore.TargetConfiguration, docs Documents, env target.Env) (target.Target, []target.Warning, error) {
 	const base = "targetConfiguration"
 	if cfg == nil {
 		return nil, nil, &FieldError{base, "is required"}
@@ -32,10 +38,10 @@ func OpenTarget(cfg *agentcore.TargetConfiguration, env target.Env) (target.Targ
 	case m.OpenAPISchema != nil:
 		s := m.OpenAPISchema
 		if s.S3 != nil {
-			return nil, nil, &FieldError{base + ".mcp.openApiSchema.s3", "S3 schemas are not supported by this toolgate release; pass the document as inlinePayload"}
+			return openOpenAPIFromS3(base+".mcp.openApiSchema.s3", s.S3, docs, env)
 		}
 		if s.InlinePayload == nil {
-			return nil, nil, &FieldError{base + ".mcp.openApiSchema", "needs inlinePayload"}
+			return nil, nil, &FieldError{base + ".mcp.openApiSchema", "needs inlinePayload or s3"}
 		}
 		spec, warnings, err := openapi.Convert([]byte(*s.InlinePayload))
 		if err != nil {
@@ -45,7 +51,7 @@ func OpenTarget(cfg *agentcore.TargetConfiguration, env target.Env) (target.Targ
 	case m.SmithyModel != nil:
 		return nil, nil, &FieldError{base + ".mcp.smithyModel", "Smithy targets are not supported by this toolgate release yet"}
 	case m.Lambda != nil:
-		return openLambda(base+".mcp.lambda", m.Lambda, env)
+		return openLambda(base+".mcp.lambda", m.Lambda, docs, env)
 	case m.MCPServer != nil:
 		return nil, nil, &FieldError{base + ".mcp.mcpServer", "MCP server targets are not supported by this toolgate release yet"}
 	case m.APIGateway != nil:

@@ -28,16 +28,16 @@ func TestOpenTargetFieldErrors(t *testing.T) {
 	}{
 		{"nil", nil, "targetConfiguration", "required"},
 		{"http", &agentcore.TargetConfiguration{HTTP: agentcore.HttpTargetConfiguration(`{"passthrough":{}}`)}, "targetConfiguration", "only mcp"},
-		{"s3 schema", mcpOf(agentcore.McpTargetConfiguration{OpenAPISchema: &agentcore.ApiSchemaConfiguration{
+		{"s3 schema not fetched", mcpOf(agentcore.McpTargetConfiguration{OpenAPISchema: &agentcore.ApiSchemaConfiguration{
 			S3: &agentcore.S3Configuration{URI: ptr("s3://bucket/spec.json")},
-		}}), "targetConfiguration.mcp.openApiSchema.s3", "inlinePayload"},
+		}}), "targetConfiguration.mcp.openApiSchema.s3.uri", "has not been fetched"},
 		{"lambda without tool schema", mcpOf(agentcore.McpTargetConfiguration{Lambda: &agentcore.McpLambdaTargetConfiguration{
 			LambdaArn: ptr("arn:aws:lambda:us-east-1:123456789012:function:f"),
 		}}), "targetConfiguration.mcp.lambda.toolSchema", "required"},
-		{"lambda s3 tool schema", mcpOf(agentcore.McpTargetConfiguration{Lambda: &agentcore.McpLambdaTargetConfiguration{
+		{"lambda s3 tool schema not fetched", mcpOf(agentcore.McpTargetConfiguration{Lambda: &agentcore.McpLambdaTargetConfiguration{
 			LambdaArn:  ptr("arn:aws:lambda:us-east-1:123456789012:function:f"),
 			ToolSchema: &agentcore.ToolSchema{S3: &agentcore.S3Configuration{URI: ptr("s3://bucket/tools.json")}},
-		}}), "targetConfiguration.mcp.lambda.toolSchema.s3", "inlinePayload"},
+		}}), "targetConfiguration.mcp.lambda.toolSchema.s3.uri", "has not been fetched"},
 		{"lambda tool name", mcpOf(agentcore.McpTargetConfiguration{Lambda: &agentcore.McpLambdaTargetConfiguration{
 			LambdaArn: ptr("arn:aws:lambda:us-east-1:123456789012:function:f"),
 			ToolSchema: &agentcore.ToolSchema{InlinePayload: []agentcore.ToolDefinition{{

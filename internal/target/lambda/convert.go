@@ -58,17 +58,36 @@ var schemaTypes = map[agentcore.SchemaType]bool{
 // gateway, so nothing is silently dropped. Warnings point out what serves
 // but may trouble clients.
 func Convert(defs []agentcore.ToolDefinition) ([]target.Tool, []target.Warning, error) {
-	const base = "inlinePayload"
+	return convert(defs, "inlinePayload", MaxSchemaBytes)
+}
+
+// ConvertDocument is Convert for the tool definitions of a tool schema kept
+// in S3 (toolSchema.s3): fields are named relative to the document, e.g.
+// "[2].inputSchema.type", and the size was bounded when it was fetched (10
+// MB, not the 1 MiB of an inline schema).
+func ConvertDocument(defs []agentcore.ToolDefinition) ([]target.Tool, []target.Warning, error) {
+	return convert(defs, "", 0)
+}
+
+// convert converts defs, naming fields below base; maxBytes > 0 bounds
+// their serialised size.
+func convert(defs []agentcore.ToolDefinition, base string, maxBytes int) ([]target.Tool, []target.Warning, error) {
+	whole := base
+	if whole == "" {
+		whole = "the document"
+	}
 	if len(defs) == 0 {
-		return nil, nil, &SchemaError{base, "must list at least one tool"}
+		return nil, nil, &SchemaError{whole, "must list at least one tool"}
 	}
 	if len(defs) > MaxTools {
-		return nil, nil, &SchemaError{base, fmt.Sprintf("lists %d tools; a target may have at most %d", len(defs), MaxTools)}
+		return nil, nil, &SchemaError{whole, fmt.Sprintf("lists %d tools; a target may have at most %d", len(defs), MaxTools)}
 	}
-	if raw, err := json.Marshal(defs); err != nil {
-		return nil, nil, &SchemaError{base, "cannot be serialised: " + err.Error()}
-	} else if len(raw) > MaxSchemaBytes {
-		return nil, nil, &SchemaError{base, fmt.Sprintf("is %d bytes; the inline tool schema may be at most %d bytes (1 MiB)", len(raw), MaxSchemaBytes)}
+	if maxBytes > 0 {
+		if raw, err := json.Marshal(defs); err != nil {
+			return nil, nil, &SchemaError{whole, "cannot be serialised: " + err.Error()}
+		} else if len(raw) > maxBytes {
+			return nil, nil, &SchemaError{whole, fmt.Sprintf("is %d bytes; the inline tool schema may be at most %d bytes (1 MiB)", len(raw), maxBytes)}
+		}
 	}
 	var warnings []target.Warning
 	tools := make([]target.Tool, 0, len(defs))
