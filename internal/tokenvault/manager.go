@@ -96,6 +96,9 @@ type Manager struct {
 
 	opMu sync.Mutex // serialises SetCMK and Reset
 
+	missMu sync.Mutex
+	misses map[string]time.Time // key ids Open asked for, when
+
 	wake chan struct{}
 	// job is non-nil while a re-sealing job runs; it is closed when it ends.
 	jobMu sync.Mutex
@@ -137,10 +140,42 @@ func New(o Options) (*Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Manager{
+	m := &Manager{
 		o: o, rootID: legacy.ID, rootKEK: rootKEK, legacy: legacy,
-		keys: map[string]*dataKey{}, wake: make(chan struct{}, 1),
-	}, nil
+		keys: map[string]*dataKey{}, wake: make(chan struct{}, 1), misses: map[string]time.Time{},
+	}
+	o.Vault.OnUnknownKey(m.fetchKey)
+	return m, nil
+}
+
+// fetchKey loads a data key a sealed value names but this process does not
+// hold yet: another replica rotated the key and re-sealed the value before
+// this one heard of it. At most one reload per key id every two seconds.
+func (m *Manager) fetchKey(id string) bool {
+	if !strings.HasPrefix(id, dataKeyPrefix) && !strings.HasPrefix(id, resetKeyPrefix) {
+		return false
+	}
+	m.missMu.Lock()
+	now := m.o.Now()
+	if last, ok := m.misses[id]; ok && now.Sub(last) < 2*time.Second {
+		m.missMu.Unlock()
+		return false
+	}
+	if len(m.misses) > 1000 {
+		clear(m.misses)
+	}
+	m.misses[id] = now
+	m.missMu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := m.Reload(ctx); err != nil {
+		m.o.Logger.Error("token vault: load a data key a secret names", "key", id, "err", err)
+		return false
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	dk := m.keys[id]
+	return dk != nil && dk.err == nil
 }
 
 // Start creates the installation's first data key if there is none, loads

@@ -496,3 +496,26 @@ func TestResetTellsOtherReplicas(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestOtherReplicaOpensBeforeNotice: a value re-sealed by another replica
+// under a key this one has not heard of yet still opens (the vault fetches
+// the key on the miss), so a rotation causes no failed request anywhere.
+func TestOtherReplicaOpensBeforeNotice(t *testing.T) {
+	dir, root := t.TempDir(), randomKey(t)
+	a := newEnv(t, dir, root, nil, aws.Credentials{})
+	a.start(t)
+	a.putKey(t, "shared", "shared-secret")
+	b := newEnv(t, dir, root, nil, aws.Credentials{})
+	b.start(t) // never notified below
+	if _, err := a.m.SetCMK(t.Context(), "", "ServiceManagedKey", ""); err != nil {
+		t.Fatal(err)
+	}
+	a.wait(t)
+	plain, id, err := b.open(t, "shared")
+	if err != nil || plain != "shared-secret" || id != a.m.PrimaryKeyID() {
+		t.Fatalf("replica b: %q under %s, %v (a's primary %s)", plain, id, err, a.m.PrimaryKeyID())
+	}
+	if b.v.PrimaryKeyID() != a.m.PrimaryKeyID() {
+		t.Errorf("replica b seals with %s after fetching, want %s", b.v.PrimaryKeyID(), a.m.PrimaryKeyID())
+	}
+}

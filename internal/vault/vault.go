@@ -103,8 +103,16 @@ func KeyFromRoot(root []byte) Key {
 // rotates the data key, and every holder of the *Vault seals with it from
 // then on, while values sealed under the previous keys still open.
 type Vault struct {
-	ks atomic.Pointer[keySet]
+	ks   atomic.Pointer[keySet]
+	miss atomic.Pointer[func(keyID string) bool]
 }
+
+// OnUnknownKey sets what Open does when a value names a key the vault does
+// not hold: f is called with the key id, and when it returns true (it
+// installed the key with SetKeys) Open tries once more. The token vault
+// uses it to fetch a data key another replica has just created, before
+// its change notification arrives.
+func (v *Vault) OnUnknownKey(f func(keyID string) bool) { v.miss.Store(&f) }
 
 // keySet is one immutable generation of a vault's keys.
 type keySet struct {
@@ -219,6 +227,10 @@ func (v *Vault) Open(aad string, sealed []byte) ([]byte, error) {
 	}
 	ks := v.ks.Load()
 	aead, ok := ks.aeads[id]
+	if f := v.miss.Load(); !ok && f != nil && (*f)(id) {
+		ks = v.ks.Load()
+		aead, ok = ks.aeads[id]
+	}
 	if !ok {
 		return nil, fmt.Errorf("%w: key id %s (this vault holds %s)", ErrUnknownKey, id, strings.Join(ks.ids(), ", "))
 	}
