@@ -39,7 +39,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetErr(stderr)
 	root.AddCommand(newServe(stdout, stderr), newQuickstart(stdout, stderr), newVersion(stdout))
 	root.AddCommand(newGatewayCmd(), newTargetCmd(), newCredentialProviderCmd(), newTokenCmd(), newIdPCmd(), newIAMCmd())
-	root.AddCommand(newAuditCmd())
+	root.AddCommand(newAuditCmd(), newVaultCmd(), newWorkloadIdentityCmd())
 	return root
 }
 
