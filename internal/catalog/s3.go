@@ -118,8 +118,28 @@ func FetchDocuments(ctx context.Context, cfg *agentcore.TargetConfiguration, get
 }
 
 // WithDocuments returns the stored configuration raw (a JSON object) with
-// docs in DocumentsMember, replacing any there.
+// docs in DocumentsMember, replacing any there. A configuration without
+// the member keeps its bytes and member order.
 func WithDocuments(raw []byte, docs Documents) ([]byte, error) {
+	if !bytes.Contains(raw, []byte(`"`+DocumentsMember+`"`)) {
+		if len(docs) == 0 {
+			return raw, nil
+		}
+		obj := bytes.TrimSpace(raw)
+		if len(obj) >= 2 && obj[0] == '{' && obj[len(obj)-1] == '}' && json.Valid(obj) {
+			d, err := json.Marshal(docs)
+			if err != nil {
+				return nil, err
+			}
+			out := make([]byte, 0, len(obj)+len(DocumentsMember)+len(d)+4)
+			out = append(out, obj[:len(obj)-1]...)
+			if len(bytes.TrimSpace(obj[1:len(obj)-1])) > 0 {
+				out = append(out, ',')
+			}
+			out = append(append(append(out, `"`+DocumentsMember+`":`...), d...), '}')
+			return out, nil
+		}
+	}
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return nil, fmt.Errorf("stored target configuration: %w", err)

@@ -202,10 +202,24 @@ func TestStoredDocuments(t *testing.T) {
 	if diff := cmp.Diff(docs, got); diff != "" {
 		t.Errorf("round trip (-want +got):\n%s", diff)
 	}
+	if !strings.HasPrefix(string(stored), string(raw[:len(raw)-1])+",") {
+		t.Errorf("WithDocuments reordered the configuration:\n%s\n%s", raw, stored)
+	}
 	// Replacing and removing.
+	other := catalog.Documents{lambdaField: {URI: "s3://specs/tools.json", Body: "[]"}}
+	replaced, _ := catalog.WithDocuments(stored, other)
+	if d, _ := catalog.StoredDocuments(replaced); !cmp.Equal(other, d) {
+		t.Errorf("WithDocuments(other) = %v", d)
+	}
 	again, _ := catalog.WithDocuments(stored, nil)
 	if d, _ := catalog.StoredDocuments(again); d != nil {
 		t.Errorf("WithDocuments(nil) kept %v", d)
+	}
+	if same, _ := catalog.WithDocuments(raw, nil); string(same) != string(raw) {
+		t.Errorf("WithDocuments(raw, nil) = %s, want %s", same, raw)
+	}
+	if empty, _ := catalog.WithDocuments([]byte(`{}`), other); !json.Valid(empty) {
+		t.Errorf("WithDocuments({}) = %s", empty)
 	}
 	var back agentcore.UpdateGatewayTargetRequest
 	if err := json.Unmarshal(stored, &back); err != nil {

@@ -25,6 +25,7 @@ import (
 
 	"github.com/toolgate/toolgate/internal/agentcore"
 	"github.com/toolgate/toolgate/internal/authn/sigv4"
+	"github.com/toolgate/toolgate/internal/cred/awsiam"
 	"github.com/toolgate/toolgate/internal/iam"
 	"github.com/toolgate/toolgate/internal/store"
 	"github.com/toolgate/toolgate/internal/tokenvault"
@@ -79,6 +80,9 @@ type Options struct {
 	// DataURL is the public data-plane URL, the base of OAuth2 providers'
 	// callbackUrl.
 	DataURL string
+	// AWS gives gateways their execution role to read targets' documents
+	// from S3 (targets_s3.go); nil refuses such targets with an explanation.
+	AWS *awsiam.Provider
 }
 
 // Service is another AWS API mounted on the control plane.

@@ -37,11 +37,11 @@ func (a *api) createTarget(w http.ResponseWriter, r *http.Request) error {
 		name := "target-" + randomLowerAlnum(8)
 		cfg.Name = &name
 	}
-	warnings, err := a.checkTarget(r, &cfg)
+	warnings, docs, err := a.checkTarget(r, g, &cfg)
 	if err != nil {
 		return err
 	}
-	raw, hash, err := canonical(cfg)
+	raw, hash, err := storedConfig(cfg, docs) // targets_s3.go
 	if err != nil {
 		return err
 	}
@@ -85,21 +85,27 @@ func (a *api) replayTarget(w http.ResponseWriter, r *http.Request, g store.Gatew
 	return writeJSON(w, r, http.StatusAccepted, targetOut(g, prev))
 }
 
-// checkTarget converts the target exactly as the data plane will and checks
-// its credential provider, so a target that is accepted is one that serves.
-// It returns the conversion warnings for statusReasons.
-func (a *api) checkTarget(r *http.Request, cfg *targetConfig) ([]string, error) {
-	_, warnings, err := catalog.OpenTarget(cfg.TargetConfiguration, target.Env{})
+// checkTarget fetches the target's S3 documents as gateway g's role
+// (targets_s3.go), converts the target exactly as the data plane will and
+// checks its credential provider, so a target that is accepted is one that
+// serves. It returns the conversion warnings for statusReasons and the
+// fetched documents.
+func (a *api) checkTarget(r *http.Request, g store.Gateway, cfg *targetConfig) ([]string, catalog.Documents, error) {
+	docs, err := a.fetchDocuments(r.Context(), g, cfg.TargetConfiguration)
+	if err != nil {
+		return nil, nil, err
+	}
+	_, warnings, err := catalog.OpenTargetWith(cfg.TargetConfiguration, docs, target.Env{})
 	var fe *catalog.FieldError
 	if errors.As(err, &fe) {
-		return nil, errValidation("The target configuration cannot be used: "+fe.Message,
+		return nil, nil, errValidation("The target configuration cannot be used: "+fe.Message,
 			agentcore.ValidationExceptionField{Name: fe.Field, Message: fe.Message})
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := a.checkCredentials(r, cfg.CredentialProviderConfigurations); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var fields []agentcore.ValidationExceptionField
 	if cfg.PrivateEndpoint != nil {
@@ -112,7 +118,7 @@ func (a *api) checkTarget(r *http.Request, cfg *targetConfig) ([]string, error) 
 		fields = append(fields, agentcore.ValidationExceptionField{Name: "metadataConfiguration", Message: "header and query propagation is not supported by this toolgate release yet"})
 	}
 	if len(fields) > 0 {
-		return nil, errValidation("The request uses features this toolgate release does not support yet", fields...)
+		return nil, nil, errValidation("The request uses features this toolgate release does not support yet", fields...)
 	}
 	out := make([]string, 0, len(warnings))
 	for _, w := range warnings {
@@ -122,7 +128,7 @@ func (a *api) checkTarget(r *http.Request, cfg *targetConfig) ([]string, error) 
 		n := len(out) - 99
 		out = append(out[:99], "…and "+strconv.Itoa(n)+" more conversion warnings")
 	}
-	return out, nil
+	return out, docs, nil
 }
 
 func (a *api) checkCredentials(r *http.Request, cpcs []agentcore.CredentialProviderConfiguration) error {
@@ -190,11 +196,11 @@ func (a *api) updateTarget(w http.ResponseWriter, r *http.Request) error {
 		req.Name = &cur.Name
 	}
 	// Checks read the store, so they run before the write transaction.
-	warnings, err := a.checkTarget(r, &req)
+	warnings, docs, err := a.checkTarget(r, g, &req)
 	if err != nil {
 		return err
 	}
-	raw, _, err := canonical(req)
+	raw, _, err := storedConfig(req, docs)
 	if err != nil {
 		return err
 	}
@@ -262,49 +268,7 @@ func (a *api) listTargets(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, r, http.StatusOK, out)
 }
 
-// synchronizeTargets re-runs conversion for the listed targets and stamps
-// lastSynchronizedAt. For OpenAPI targets this re-validates the stored
-// document; discovery against MCP-server targets arrives with them.
-func (a *api) synchronizeTargets(w http.ResponseWriter, r *http.Request) error {
-	g, err := a.loadGateway(r)
-	if err != nil {
-		return err
-	}
-	var req agentcore.SynchronizeGatewayTargetsRequest
-	if err := decode(r, &req); err != nil {
-		return err
-	}
-	out := agentcore.SynchronizeGatewayTargetsResponse{Targets: []agentcore.GatewayTarget{}}
-	for _, id := range req.TargetIDList {
-		t, err := a.Store.UpdateTarget(r.Context(), g.ID, id, func(old store.Target) (store.Target, error) {
-			var cfg targetConfig
-			if err := json.Unmarshal(old.Config, &cfg); err != nil {
-				return old, err
-			}
-			_, warnings, err := catalog.OpenTarget(cfg.TargetConfiguration, target.Env{})
-			now := a.Now().UTC()
-			old.LastSynchronizedAt, old.UpdatedAt = now, now
-			if err != nil {
-				old.Status, old.StatusReasons = string(agentcore.TargetStatusSynchronizeUnsuccessful), []string{err.Error()}
-				return old, nil
-			}
-			old.Status, old.StatusReasons = string(agentcore.TargetStatusReady), nil
-			for _, w := range warnings {
-				old.StatusReasons = append(old.StatusReasons, w.String())
-			}
-			return old, nil
-		})
-		if errors.Is(err, store.ErrNotFound) {
-			return errNotFound("Target %s not found in gateway %s", id, g.ID)
-		}
-		if err != nil {
-			return err
-		}
-		out.Targets = append(out.Targets, targetOut(g, t))
-	}
-	a.afterWrite(r.Context())
-	return writeJSON(w, r, http.StatusAccepted, out)
-}
+// synchronizeTargets is in targets_s3.go.
 
 func (a *api) loadTarget(r *http.Request) (store.Gateway, store.Target, error) {
 	g, err := a.loadGateway(r)

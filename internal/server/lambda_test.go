@@ -25,12 +25,14 @@ import (
 
 // gatewayRoleWorld is the AWS side of the gateway-role tests: STS that
 // issues the role's credentials to toolgate's base key, a Lambda service
-// that only the role may invoke, and an HTTP API behind SigV4 (API Gateway
-// style, execute-api in eu-west-2) that accepts only the role.
+// that only the role may invoke, an S3 whose objects only the role may read
+// (s3_test.go), and an HTTP API behind SigV4 (API Gateway style,
+// execute-api in eu-west-2) that accepts only the role.
 type gatewayRoleWorld struct {
 	base   aws.Credentials
 	sts    *awsfake.STS
 	lambda *awsfake.Lambda
+	s3     *awsfake.S3
 	api    *httptest.Server
 
 	mu      sync.Mutex
@@ -61,6 +63,11 @@ func newGatewayRoleWorld(t *testing.T) *gatewayRoleWorld {
 			return map[string]any{"content": []any{map[string]any{"type": "text", "text": "orderId is required"}}, "isError": true}, nil
 		}
 		return map[string]any{"orderId": args.OrderID, "status": "shipped", "tool": cc.Custom["bedrockAgentCoreToolName"]}, nil
+	})
+	w.s3 = awsfake.NewS3(t, "us-east-1", w.sts.Keys())
+	w.s3.Allow(func(c aws.Credentials, _, key string) bool {
+		s, ok := w.sts.SessionOf(c.AccessKeyID)
+		return ok && s.RoleArn == e2eRole && !strings.HasPrefix(key, "private/")
 	})
 	w.lambda.Add("crash", func(context.Context, json.RawMessage, awsfake.ClientContext) (any, error) {
 		return nil, &awsfake.Error{Type: "KeyError", Message: "'warehouse'"}
@@ -102,7 +109,7 @@ func (w *gatewayRoleWorld) configure(t *testing.T) func(*config.Config) {
 	return func(c *config.Config) {
 		c.AWS = config.AWS{
 			AccessKeyIDEnv: "TG_TEST_AWS_KEY", SecretAccessKeyEnv: "TG_TEST_AWS_SECRET",
-			Endpoints: map[string]string{"sts": w.sts.URL, "lambda": w.lambda.URL},
+			Endpoints: map[string]string{"sts": w.sts.URL, "lambda": w.lambda.URL, "s3": w.s3.URL},
 		}
 	}
 }
@@ -324,7 +331,7 @@ func TestGatewayRoleValidation(t *testing.T) {
 			in.TargetConfiguration.(*types.TargetConfigurationMemberMcp).Value.(*types.McpTargetConfigurationMemberLambda).Value.ToolSchema =
 				&types.ToolSchemaMemberS3{Value: types.S3Configuration{Uri: aws.String("s3://bucket/tools.json")}}
 			return in
-		}(), lp + "toolSchema.s3"},
+		}(), lp + "toolSchema.s3.uri"}, // no such bucket (s3_test.go covers S3 documents)
 		{"lambda ARN", lambdaTarget("a", "arn:aws:s3:::bucket", orderTools()), lp + "lambdaArn"},
 		{"OpenAPI with the gateway role but no service", &bedrockagentcorecontrol.CreateGatewayTargetInput{
 			Name: aws.String("a"),

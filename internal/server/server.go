@@ -132,10 +132,13 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 	// operator-configured like identity providers, hence idpClient.
 	oauthTokens := oauth2.New(oauth2.Options{HTTPClient: idpClient, Logger: log, Providers: st, Vault: v})
 	cachedTokens.set(oauthTokens)
+	// Gateway roles: GATEWAY_IAM_ROLE targets call AWS with them, and the
+	// control plane reads targets' S3 documents with them.
+	awsRoles := newAWSProvider(cfg, log)
 	builder := catalog.NewBuilder(catalog.BuildEnv{
 		Store: st, Vault: v, HTTPClient: httpClient, Logger: log, KeySets: keySets,
 		JWTLeeway: time.Duration(cfg.JWTLeewaySeconds) * time.Second,
-		AWS:       newAWSProvider(cfg, log),
+		AWS:       awsRoles,
 		OAuth2:    oauthTokens,
 	})
 	cat := catalog.NewManager(st, builder, log, 0)
@@ -195,6 +198,7 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 		// OAuth2 providers' discovery documents, like identity providers'.
 		DiscoveryClient: idpClient,
 		DataURL:         dataURL,
+		AWS:             awsRoles,
 		// Writes become visible to the data plane before the response is
 		// sent, so "create target, then list tools" never races.
 		AfterWrite: func(ctx context.Context) { _ = cat.Refresh(ctx, false) },
