@@ -174,7 +174,7 @@ func compileGateway(g store.Gateway) (*Gateway, *agentcore.UpdateGatewayRequest,
 // compileTarget opens t, or reuses prev when nothing it depends on changed.
 func compileTarget(ctx context.Context, env BuildEnv, role *awsiam.Role, t store.Target, prev compiled) (compiled, error) {
 	var cfg agentcore.UpdateGatewayTargetRequest
-	if err := json.Unmarshal(t.Config, &cfg); err != nil {
+	if err := json.Unmarshal(WithoutDocuments(t.Config), &cfg); err != nil {
 		return compiled{}, err
 	}
 	inj, credKey := resolveCredentials(ctx, env, cfg.CredentialProviderConfigurations)

@@ -221,6 +221,14 @@ func TestStoredDocuments(t *testing.T) {
 	if empty, _ := catalog.WithDocuments([]byte(`{}`), other); !json.Valid(empty) {
 		t.Errorf("WithDocuments({}) = %s", empty)
 	}
+	if cut := catalog.WithoutDocuments(stored); string(cut) != string(raw) {
+		t.Errorf("WithoutDocuments = %s, want %s", cut, raw)
+	}
+	// A key of that name elsewhere is not cut.
+	nested := []byte(`{"targetConfiguration":{"http":{"x":1,"toolgateS3Documents":{}}}}`)
+	if cut := catalog.WithoutDocuments(nested); string(cut) != string(nested) {
+		t.Errorf("WithoutDocuments(nested) = %s", cut)
+	}
 	var back agentcore.UpdateGatewayTargetRequest
 	if err := json.Unmarshal(stored, &back); err != nil {
 		t.Fatal(err)

@@ -255,7 +255,7 @@ func (a *api) listTargets(w http.ResponseWriter, r *http.Request) error {
 	out := agentcore.ListGatewayTargetsResponse{Items: make([]agentcore.TargetSummary, 0, len(items))}
 	for _, t := range items {
 		var cfg targetConfig
-		_ = json.Unmarshal(t.Config, &cfg)
+		_ = json.Unmarshal(catalog.WithoutDocuments(t.Config), &cfg)
 		out.Items = append(out.Items, agentcore.TargetSummary{
 			TargetID: t.ID, Name: t.Name, Status: agentcore.TargetStatus(t.Status), Description: cfg.Description,
 			CreatedAt: agentcore.NewDateTime(t.CreatedAt), UpdatedAt: agentcore.NewDateTime(t.UpdatedAt),
@@ -285,7 +285,7 @@ func (a *api) loadTarget(r *http.Request) (store.Gateway, store.Target, error) {
 
 func targetOut(g store.Gateway, t store.Target) agentcore.GatewayTarget {
 	var cfg targetConfig
-	_ = json.Unmarshal(t.Config, &cfg) // written by us, validated on the way in
+	_ = json.Unmarshal(catalog.WithoutDocuments(t.Config), &cfg) // written by us, validated on the way in
 	return agentcore.GatewayTarget{
 		GatewayArn: g.ARN, TargetID: t.ID,
 		CreatedAt: agentcore.NewDateTime(t.CreatedAt), UpdatedAt: agentcore.NewDateTime(t.UpdatedAt),

@@ -116,7 +116,7 @@ func (a *api) synchronizeTarget(ctx context.Context, g store.Gateway, id string)
 			return cur, err
 		}
 		var cfg targetConfig
-		if err := json.Unmarshal(cur.Config, &cfg); err != nil {
+		if err := json.Unmarshal(catalog.WithoutDocuments(cur.Config), &cfg); err != nil {
 			return cur, err
 		}
 		fromS3 := len(catalog.S3Sources(cfg.TargetConfiguration)) > 0
