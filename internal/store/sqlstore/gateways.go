@@ -70,10 +70,8 @@ func (s *Store) CreateGateway(ctx context.Context, g store.Gateway) (store.Gatew
 		if err := s.checkGatewayUnique(ctx, tx, g); err != nil {
 			return err
 		}
-		b = s.binder()
-		q := "INSERT INTO gateways (" + gatewayCols + ") VALUES (" + b.list(gatewayValues(g)...) + ")"
-		if _, err := s.execWrite(ctx, tx, q, b.args); err != nil {
-			return fmt.Errorf("create gateway: %w", err)
+		if err := s.insertRow(ctx, tx, "gateways", gatewayColumns, gatewayValues(g), "gateway"); err != nil {
+			return err
 		}
 		return s.createGatewayWorkload(ctx, tx, g) // identity.go
 	})
@@ -99,28 +97,18 @@ func (s *Store) checkGatewayUnique(ctx context.Context, tx *sql.Tx, g store.Gate
 		b.args, "gateway", "clientToken", g.ClientToken)
 }
 
-// getGateway reads the gateway whose column col equals val; suffix is
-// appended to the query (the dialect's FOR UPDATE inside an Update).
-func (s *Store) getGateway(ctx context.Context, q querier, col string, val any, suffix string) (store.Gateway, error) {
+// getGateway reads the gateway whose column col equals val, named what in
+// errors; suffix is appended to the query (the dialect's FOR UPDATE inside
+// an Update).
+func (s *Store) getGateway(ctx context.Context, q querier, what, col string, val any, suffix string) (store.Gateway, error) {
 	b := s.binder()
-	g, err := scanGateway(q.QueryRowContext(ctx,
-		"SELECT "+gatewayCols+" FROM gateways WHERE "+col+" = "+b.add(val)+suffix, b.args...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return store.Gateway{}, fmt.Errorf("gateway: %w", store.ErrNotFound)
-	}
-	if err != nil {
-		return store.Gateway{}, fmt.Errorf("get gateway: %w", err)
-	}
-	return g, nil
+	return selectRow(ctx, q, scanGateway, what,
+		"SELECT "+gatewayCols+" FROM gateways WHERE "+col+" = "+b.add(val)+suffix, b.args)
 }
 
 // GetGateway implements store.Store.
 func (s *Store) GetGateway(ctx context.Context, id string) (store.Gateway, error) {
-	g, err := s.getGateway(ctx, s.db, "id", id, "")
-	if errors.Is(err, store.ErrNotFound) {
-		return g, fmt.Errorf("gateway %q: %w", id, store.ErrNotFound)
-	}
-	return g, err
+	return s.getGateway(ctx, s.db, fmt.Sprintf("gateway %q", id), "id", id, "")
 }
 
 // GetGatewayByClientToken implements store.Store. The empty token never
@@ -129,7 +117,7 @@ func (s *Store) GetGatewayByClientToken(ctx context.Context, token string) (stor
 	if token == "" {
 		return store.Gateway{}, fmt.Errorf("gateway with empty client token: %w", store.ErrNotFound)
 	}
-	return s.getGateway(ctx, s.db, "client_token", token, "")
+	return s.getGateway(ctx, s.db, "gateway", "client_token", token, "")
 }
 
 // ListGateways implements store.Store.
@@ -141,41 +129,20 @@ func (s *Store) ListGateways(ctx context.Context, p store.Page) ([]store.Gateway
 // UpdateGateway implements store.Store. Changes fn makes to ID, CreatedAt,
 // Version and UpdatedAt are ignored: the store sets them.
 func (s *Store) UpdateGateway(ctx context.Context, id string, fn func(store.Gateway) (store.Gateway, error)) (store.Gateway, error) {
-	var out store.Gateway
-	err := s.mutate(ctx, func(tx *sql.Tx) error {
-		old, err := s.getGateway(ctx, tx, "id", id, s.d.forUpdate)
-		if errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("gateway %q: %w", id, store.ErrNotFound)
-		}
-		if err != nil {
-			return err
-		}
-		g, err := fn(old)
-		if err != nil {
-			return err
-		}
+	return updateTx(ctx, s, func(tx *sql.Tx) (store.Gateway, error) {
+		return s.getGateway(ctx, tx, fmt.Sprintf("gateway %q", id), "id", id, s.d.forUpdate)
+	}, fn, func(tx *sql.Tx, old, g store.Gateway) (store.Gateway, error) {
 		g = normGateway(g)
 		g.ID, g.CreatedAt, g.Version = old.ID, old.CreatedAt, old.Version+1
 		g.UpdatedAt = updatedTime(s.now(), old.UpdatedAt)
 		if g.Name == "" {
-			return errors.New("update gateway: name is required")
+			return g, errors.New("update gateway: name is required")
 		}
 		if err := s.checkGatewayUnique(ctx, tx, g); err != nil {
-			return err
+			return g, err
 		}
-		b := s.binder()
-		q := "UPDATE gateways SET " + b.set(gatewayColumns[1:], gatewayValues(g)[1:]...) +
-			" WHERE id = " + b.add(g.ID) + " AND version = " + b.add(old.Version)
-		if err := s.execUpdate(ctx, tx, q, b.args); err != nil {
-			return fmt.Errorf("update gateway: %w", err)
-		}
-		out = g
-		return nil
+		return g, s.updateRow(ctx, tx, "gateways", 1, gatewayColumns, gatewayValues(g), old.Version, "gateway")
 	})
-	if err != nil {
-		return store.Gateway{}, err
-	}
-	return out, nil
 }
 
 // DeleteGateway implements store.Store. Targets are never deleted along
@@ -194,8 +161,6 @@ func (s *Store) DeleteGateway(ctx context.Context, id string) error {
 		if err := s.deleteGatewayWorkload(ctx, tx, id); err != nil { // identity.go
 			return err
 		}
-		b = s.binder()
-		return s.execDelete(ctx, tx, "DELETE FROM gateways WHERE id = "+b.add(id), b.args,
-			fmt.Sprintf("gateway %q", id))
+		return s.deleteRow(ctx, tx, "gateways", fmt.Sprintf("gateway %q", id), []string{"id"}, id)
 	})
 }

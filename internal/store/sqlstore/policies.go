@@ -145,15 +145,8 @@ func (s *Store) insertPolicyVersion(ctx context.Context, tx *sql.Tx, policyID st
 // UPDATE, which a write takes before it counts or changes versions.
 func (s *Store) getPolicy(ctx context.Context, q querier, arn, suffix string) (storedPolicy, error) {
 	b := s.binder()
-	p, err := scanPolicy(q.QueryRowContext(ctx,
-		"SELECT "+policyCols+" FROM managed_policies WHERE arn = "+b.add(arn)+suffix, b.args...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return storedPolicy{}, fmt.Errorf("policy %q: %w", arn, store.ErrNotFound)
-	}
-	if err != nil {
-		return storedPolicy{}, fmt.Errorf("get policy %q: %w", arn, err)
-	}
-	return p, nil
+	return selectRow(ctx, q, scanPolicy, fmt.Sprintf("policy %q", arn),
+		"SELECT "+policyCols+" FROM managed_policies WHERE arn = "+b.add(arn)+suffix, b.args)
 }
 
 // lockPolicy is getPolicy inside a write transaction: it locks the policy
@@ -201,9 +194,7 @@ func (s *Store) DeleteManagedPolicy(ctx context.Context, arn string) error {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM policy_versions WHERE policy_id = "+b.add(p.ID), b.args...); err != nil {
 			return fmt.Errorf("delete versions of policy %q: %w", arn, err)
 		}
-		b = s.binder()
-		return s.execDelete(ctx, tx, "DELETE FROM managed_policies WHERE id = "+b.add(p.ID), b.args,
-			fmt.Sprintf("policy %q", arn))
+		return s.deleteRow(ctx, tx, "managed_policies", fmt.Sprintf("policy %q", arn), []string{"id"}, p.ID)
 	})
 }
 
@@ -493,15 +484,9 @@ func scanInline(r rowScanner) (store.InlinePolicy, error) {
 // GetInlinePolicy implements store.IAMStore.
 func (s *Store) GetInlinePolicy(ctx context.Context, principalID, name string) (store.InlinePolicy, error) {
 	b := s.binder()
-	ip, err := scanInline(s.db.QueryRowContext(ctx, "SELECT principal_id, name, document FROM inline_policies WHERE principal_id = "+
-		b.add(principalID)+" AND name = "+b.add(name), b.args...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return store.InlinePolicy{}, fmt.Errorf("inline policy %q of principal %q: %w", name, principalID, store.ErrNotFound)
-	}
-	if err != nil {
-		return store.InlinePolicy{}, fmt.Errorf("get inline policy %q of principal %q: %w", name, principalID, err)
-	}
-	return ip, nil
+	return selectRow(ctx, s.db, scanInline, fmt.Sprintf("inline policy %q of principal %q", name, principalID),
+		"SELECT principal_id, name, document FROM inline_policies WHERE principal_id = "+b.add(principalID)+
+			" AND name = "+b.add(name), b.args)
 }
 
 // ListInlinePolicies implements store.IAMStore (store.ErrNotFound for a
@@ -518,11 +503,8 @@ func (s *Store) ListInlinePolicies(ctx context.Context, principalID string) ([]s
 
 // DeleteInlinePolicy implements store.IAMStore.
 func (s *Store) DeleteInlinePolicy(ctx context.Context, principalID, name string) error {
-	return s.mutate(ctx, func(tx *sql.Tx) error {
-		b := s.binder()
-		return s.execDelete(ctx, tx, "DELETE FROM inline_policies WHERE principal_id = "+b.add(principalID)+
-			" AND name = "+b.add(name), b.args, fmt.Sprintf("inline policy %q of principal %q", name, principalID))
-	})
+	return s.deleteOne(ctx, "inline_policies", fmt.Sprintf("inline policy %q of principal %q", name, principalID),
+		[]string{"principal_id", "name"}, principalID, name)
 }
 
 // EffectivePolicies implements store.IAMStore in one statement, so the

@@ -98,12 +98,7 @@ func (s *Store) CreateResourceServer(ctx context.Context, rs store.ResourceServe
 			" AND identifier = "+b.add(rs.Identifier), b.args, "resourceServer", "identifier", rs.Identifier); err != nil {
 			return err
 		}
-		b = s.binder()
-		q := "INSERT INTO resource_servers (" + resourceServerCols + ") VALUES (" + b.list(resourceServerValues(rs)...) + ")"
-		if _, err := s.execWrite(ctx, tx, q, b.args); err != nil {
-			return fmt.Errorf("create resource server: %w", err)
-		}
-		return nil
+		return s.insertRow(ctx, tx, "resource_servers", resourceServerColumns, resourceServerValues(rs), "resource server")
 	})
 	if err != nil {
 		return store.ResourceServer{}, err
@@ -113,15 +108,9 @@ func (s *Store) CreateResourceServer(ctx context.Context, rs store.ResourceServe
 
 func (s *Store) getResourceServer(ctx context.Context, q querier, poolID, identifier, suffix string) (store.ResourceServer, error) {
 	b := s.binder()
-	rs, err := scanResourceServer(q.QueryRowContext(ctx, "SELECT "+resourceServerCols+" FROM resource_servers WHERE pool_id = "+
-		b.add(poolID)+" AND identifier = "+b.add(identifier)+suffix, b.args...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return store.ResourceServer{}, fmt.Errorf("resource server %q of user pool %q: %w", identifier, poolID, store.ErrNotFound)
-	}
-	if err != nil {
-		return store.ResourceServer{}, fmt.Errorf("get resource server: %w", err)
-	}
-	return rs, nil
+	return selectRow(ctx, q, scanResourceServer, fmt.Sprintf("resource server %q of user pool %q", identifier, poolID),
+		"SELECT "+resourceServerCols+" FROM resource_servers WHERE pool_id = "+b.add(poolID)+
+			" AND identifier = "+b.add(identifier)+suffix, b.args)
 }
 
 // GetResourceServer implements store.UserPoolStore.
@@ -143,48 +132,25 @@ func (s *Store) ListResourceServers(ctx context.Context, poolID string, p store.
 // UpdateResourceServer implements store.UserPoolStore. PoolID and
 // Identifier are the resource server's identity and are kept.
 func (s *Store) UpdateResourceServer(ctx context.Context, poolID, identifier string, fn func(store.ResourceServer) (store.ResourceServer, error)) (store.ResourceServer, error) {
-	var out store.ResourceServer
-	err := s.mutate(ctx, func(tx *sql.Tx) error {
-		old, err := s.getResourceServer(ctx, tx, poolID, identifier, s.d.forUpdate)
-		if err != nil {
-			return err
-		}
-		rs, err := fn(old)
-		if err != nil {
-			return err
-		}
+	return updateTx(ctx, s, func(tx *sql.Tx) (store.ResourceServer, error) {
+		return s.getResourceServer(ctx, tx, poolID, identifier, s.d.forUpdate)
+	}, fn, func(tx *sql.Tx, old, rs store.ResourceServer) (store.ResourceServer, error) {
 		rs = normResourceServer(rs)
 		rs.PoolID, rs.Identifier, rs.CreatedAt, rs.Version = old.PoolID, old.Identifier, old.CreatedAt, old.Version+1
 		rs.UpdatedAt = updatedTime(s.now(), old.UpdatedAt)
 		if rs.Name == "" {
-			return errors.New("update resource server: name is required")
+			return rs, errors.New("update resource server: name is required")
 		}
-		b := s.binder()
-		q := "UPDATE resource_servers SET " + b.set(resourceServerColumns[2:], resourceServerValues(rs)[2:]...) +
-			" WHERE pool_id = " + b.add(rs.PoolID) + " AND identifier = " + b.add(rs.Identifier) +
-			" AND version = " + b.add(old.Version)
-		if err := s.execUpdate(ctx, tx, q, b.args); err != nil {
-			return fmt.Errorf("update resource server: %w", err)
-		}
-		out = rs
-		return nil
+		return rs, s.updateRow(ctx, tx, "resource_servers", 2, resourceServerColumns, resourceServerValues(rs), old.Version, "resource server")
 	})
-	if err != nil {
-		return store.ResourceServer{}, err
-	}
-	return out, nil
 }
 
 // DeleteResourceServer implements store.UserPoolStore. Clients that allow
 // its scopes keep them listed; the identity provider grants only scopes a
 // resource server still defines.
 func (s *Store) DeleteResourceServer(ctx context.Context, poolID, identifier string) error {
-	return s.mutate(ctx, func(tx *sql.Tx) error {
-		b := s.binder()
-		return s.execDelete(ctx, tx, "DELETE FROM resource_servers WHERE pool_id = "+b.add(poolID)+
-			" AND identifier = "+b.add(identifier), b.args,
-			fmt.Sprintf("resource server %q of user pool %q", identifier, poolID))
-	})
+	return s.deleteOne(ctx, "resource_servers", fmt.Sprintf("resource server %q of user pool %q", identifier, poolID),
+		[]string{"pool_id", "identifier"}, poolID, identifier)
 }
 
 var poolClientColumns = []string{
@@ -264,12 +230,7 @@ func (s *Store) CreatePoolClient(ctx context.Context, c store.PoolClient) (store
 			"poolClient", "clientId", c.ClientID); err != nil {
 			return err
 		}
-		b = s.binder()
-		q := "INSERT INTO pool_clients (" + poolClientCols + ") VALUES (" + b.list(poolClientValues(c)...) + ")"
-		if _, err := s.execWrite(ctx, tx, q, b.args); err != nil {
-			return fmt.Errorf("create pool client: %w", err)
-		}
-		return nil
+		return s.insertRow(ctx, tx, "pool_clients", poolClientColumns, poolClientValues(c), "pool client")
 	})
 	if err != nil {
 		return store.PoolClient{}, err
@@ -279,15 +240,9 @@ func (s *Store) CreatePoolClient(ctx context.Context, c store.PoolClient) (store
 
 func (s *Store) getPoolClient(ctx context.Context, q querier, poolID, clientID, suffix string) (store.PoolClient, error) {
 	b := s.binder()
-	c, err := scanPoolClient(q.QueryRowContext(ctx, "SELECT "+poolClientCols+" FROM pool_clients WHERE pool_id = "+
-		b.add(poolID)+" AND client_id = "+b.add(clientID)+suffix, b.args...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return store.PoolClient{}, fmt.Errorf("client %q of user pool %q: %w", clientID, poolID, store.ErrNotFound)
-	}
-	if err != nil {
-		return store.PoolClient{}, fmt.Errorf("get pool client: %w", err)
-	}
-	return c, nil
+	return selectRow(ctx, q, scanPoolClient, fmt.Sprintf("client %q of user pool %q", clientID, poolID),
+		"SELECT "+poolClientCols+" FROM pool_clients WHERE pool_id = "+b.add(poolID)+
+			" AND client_id = "+b.add(clientID)+suffix, b.args)
 }
 
 // GetPoolClient implements store.UserPoolStore.
@@ -309,45 +264,24 @@ func (s *Store) ListPoolClients(ctx context.Context, poolID string, p store.Page
 // UpdatePoolClient implements store.UserPoolStore. PoolID and ClientID are
 // the client's identity and are kept.
 func (s *Store) UpdatePoolClient(ctx context.Context, poolID, clientID string, fn func(store.PoolClient) (store.PoolClient, error)) (store.PoolClient, error) {
-	var out store.PoolClient
-	err := s.mutate(ctx, func(tx *sql.Tx) error {
-		old, err := s.getPoolClient(ctx, tx, poolID, clientID, s.d.forUpdate)
-		if err != nil {
-			return err
-		}
-		c, err := fn(old)
-		if err != nil {
-			return err
-		}
+	return updateTx(ctx, s, func(tx *sql.Tx) (store.PoolClient, error) {
+		return s.getPoolClient(ctx, tx, poolID, clientID, s.d.forUpdate)
+	}, fn, func(tx *sql.Tx, old, c store.PoolClient) (store.PoolClient, error) {
 		c = normPoolClient(c)
 		c.PoolID, c.ClientID, c.CreatedAt, c.Version = old.PoolID, old.ClientID, old.CreatedAt, old.Version+1
 		c.UpdatedAt = updatedTime(s.now(), old.UpdatedAt)
 		if c.ClientName == "" {
-			return errors.New("update pool client: client name is required")
+			return c, errors.New("update pool client: client name is required")
 		}
 		if c.AccessTokenValidity < 0 {
-			return errors.New("update pool client: negative access token validity")
+			return c, errors.New("update pool client: negative access token validity")
 		}
-		b := s.binder()
-		q := "UPDATE pool_clients SET " + b.set(poolClientColumns[2:], poolClientValues(c)[2:]...) +
-			" WHERE client_id = " + b.add(c.ClientID) + " AND version = " + b.add(old.Version)
-		if err := s.execUpdate(ctx, tx, q, b.args); err != nil {
-			return fmt.Errorf("update pool client: %w", err)
-		}
-		out = c
-		return nil
+		return c, s.updateRow(ctx, tx, "pool_clients", 2, poolClientColumns, poolClientValues(c), old.Version, "pool client")
 	})
-	if err != nil {
-		return store.PoolClient{}, err
-	}
-	return out, nil
 }
 
 // DeletePoolClient implements store.UserPoolStore.
 func (s *Store) DeletePoolClient(ctx context.Context, poolID, clientID string) error {
-	return s.mutate(ctx, func(tx *sql.Tx) error {
-		b := s.binder()
-		return s.execDelete(ctx, tx, "DELETE FROM pool_clients WHERE pool_id = "+b.add(poolID)+
-			" AND client_id = "+b.add(clientID), b.args, fmt.Sprintf("client %q of user pool %q", clientID, poolID))
-	})
+	return s.deleteOne(ctx, "pool_clients", fmt.Sprintf("client %q of user pool %q", clientID, poolID),
+		[]string{"pool_id", "client_id"}, poolID, clientID)
 }

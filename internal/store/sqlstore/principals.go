@@ -111,12 +111,7 @@ func (s *Store) CreatePrincipal(ctx context.Context, p store.Principal) (store.P
 		if err := s.checkPrincipalUnique(ctx, tx, p); err != nil {
 			return err
 		}
-		b = s.binder()
-		q := "INSERT INTO principals (" + principalCols + ") VALUES (" + b.list(principalValues(p)...) + ")"
-		if _, err := s.execWrite(ctx, tx, q, b.args); err != nil {
-			return fmt.Errorf("create principal: %w", err)
-		}
-		return nil
+		return s.insertRow(ctx, tx, "principals", principalColumns, principalValues(p), "principal")
 	})
 	if err != nil {
 		return store.Principal{}, err
@@ -128,19 +123,8 @@ func (s *Store) CreatePrincipal(ctx context.Context, p store.Principal) (store.P
 // suffix is "" or the dialect's FOR UPDATE. what names it in errors.
 func (s *Store) getPrincipal(ctx context.Context, q querier, what, suffix string, cols []string, vals ...any) (store.Principal, error) {
 	b := s.binder()
-	conds := make([]string, len(cols))
-	for i, c := range cols {
-		conds[i] = c + " = " + b.add(vals[i])
-	}
-	p, err := scanPrincipal(q.QueryRowContext(ctx,
-		"SELECT "+principalCols+" FROM principals WHERE "+strings.Join(conds, " AND ")+suffix, b.args...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return store.Principal{}, fmt.Errorf("%s: %w", what, store.ErrNotFound)
-	}
-	if err != nil {
-		return store.Principal{}, fmt.Errorf("get %s: %w", what, err)
-	}
-	return p, nil
+	return selectRow(ctx, q, scanPrincipal, what,
+		"SELECT "+principalCols+" FROM principals WHERE "+b.where(cols, vals...)+suffix, b.args)
 }
 
 // GetPrincipal implements store.Store.
@@ -173,38 +157,20 @@ func (s *Store) ListPrincipalsByKind(ctx context.Context, kind string, p store.P
 // UpdatePrincipal implements store.IAMStore. The row is locked while fn
 // runs, so concurrent updates apply one after the other.
 func (s *Store) UpdatePrincipal(ctx context.Context, id string, fn func(store.Principal) (store.Principal, error)) (store.Principal, error) {
-	var out store.Principal
-	err := s.mutate(ctx, func(tx *sql.Tx) error {
-		old, err := s.getPrincipal(ctx, tx, fmt.Sprintf("principal %q", id), s.d.forUpdate, []string{"id"}, id)
-		if err != nil {
-			return err
-		}
-		p, err := fn(old)
-		if err != nil {
-			return err
-		}
+	return updateTx(ctx, s, func(tx *sql.Tx) (store.Principal, error) {
+		return s.getPrincipal(ctx, tx, fmt.Sprintf("principal %q", id), s.d.forUpdate, []string{"id"}, id)
+	}, fn, func(tx *sql.Tx, old, p store.Principal) (store.Principal, error) {
 		p = normPrincipal(p)
 		p.ID, p.Kind, p.CreatedAt, p.Version = old.ID, old.Kind, old.CreatedAt, old.Version+1
 		p.UpdatedAt = updatedTime(s.now(), old.UpdatedAt)
 		if p.Name == "" {
-			return fmt.Errorf("update principal %q: name is required", id)
+			return p, fmt.Errorf("update principal %q: name is required", id)
 		}
 		if err := s.checkPrincipalUnique(ctx, tx, p); err != nil {
-			return err
+			return p, err
 		}
-		b := s.binder()
-		q := "UPDATE principals SET " + b.set(principalColumns[1:], principalValues(p)[1:]...) +
-			" WHERE id = " + b.add(p.ID) + " AND version = " + b.add(old.Version)
-		if err := s.execUpdate(ctx, tx, q, b.args); err != nil {
-			return fmt.Errorf("update principal: %w", err)
-		}
-		out = p
-		return nil
+		return p, s.updateRow(ctx, tx, "principals", 1, principalColumns, principalValues(p), old.Version, "principal")
 	})
-	if err != nil {
-		return store.Principal{}, err
-	}
-	return out, nil
 }
 
 // DeletePrincipal implements store.Store: the principal goes with its
@@ -219,9 +185,7 @@ func (s *Store) DeletePrincipal(ctx context.Context, id string) error {
 				return fmt.Errorf("delete %s of principal %q: %w", table, id, err)
 			}
 		}
-		b := s.binder()
-		return s.execDelete(ctx, tx, "DELETE FROM principals WHERE id = "+b.add(id), b.args,
-			fmt.Sprintf("principal %q", id))
+		return s.deleteRow(ctx, tx, "principals", fmt.Sprintf("principal %q", id), []string{"id"}, id)
 	})
 }
 
@@ -314,14 +278,8 @@ func (s *Store) CreateAccessKey(ctx context.Context, k store.AccessKey) (store.A
 
 func (s *Store) getAccessKey(ctx context.Context, q querier, id, suffix string) (store.AccessKey, error) {
 	b := s.binder()
-	k, err := scanAccessKey(q.QueryRowContext(ctx, "SELECT "+accessKeyCols+" FROM access_keys WHERE id = "+b.add(id)+suffix, b.args...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return store.AccessKey{}, fmt.Errorf("access key %q: %w", id, store.ErrNotFound)
-	}
-	if err != nil {
-		return store.AccessKey{}, fmt.Errorf("get access key %q: %w", id, err)
-	}
-	return k, nil
+	return selectRow(ctx, q, scanAccessKey, fmt.Sprintf("access key %q", id),
+		"SELECT "+accessKeyCols+" FROM access_keys WHERE id = "+b.add(id)+suffix, b.args)
 }
 
 // GetAccessKey implements store.Store.
@@ -402,11 +360,7 @@ func (s *Store) TouchAccessKey(ctx context.Context, id string, t time.Time) erro
 
 // DeleteAccessKey implements store.Store.
 func (s *Store) DeleteAccessKey(ctx context.Context, id string) error {
-	return s.mutate(ctx, func(tx *sql.Tx) error {
-		b := s.binder()
-		return s.execDelete(ctx, tx, "DELETE FROM access_keys WHERE id = "+b.add(id), b.args,
-			fmt.Sprintf("access key %q", id))
-	})
+	return s.deleteOne(ctx, "access_keys", fmt.Sprintf("access key %q", id), []string{"id"}, id)
 }
 
 // queryAll runs a query and scans every row; what names the list in errors.

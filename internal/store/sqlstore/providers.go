@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -11,14 +10,104 @@ import (
 	"github.com/toolgate/toolgate/internal/store"
 )
 
-var providerColumns = []string{"name", "arn", "sealed_key", "tags", "created_at", "updated_at", "version"}
+// Credential providers: API-key providers here, OAuth2 providers in
+// oauth2providers.go. Both kinds are versioned rows keyed by name with a
+// sealed secret and tags; they differ only in their columns, so their CRUD
+// is written once, in providerTable.
 
-var providerCols = strings.Join(providerColumns, ", ")
+// providerTable is one kind of credential provider.
+type providerTable[T any] struct {
+	table   string   // SQL table
+	what    string   // the kind in errors: "api key provider"
+	entity  string   // store.ConflictError.Entity of a duplicate name
+	columns []string // "name" first
+	values  func(T) []any
+	scan    func(rowScanner) (T, error)
+	norm    func(T) T // a provider as it reads back after being stored
+	stamp   func(*T) stamp
+}
 
-// providerValues is p in providerColumns order.
-func providerValues(p store.APIKeyProvider) []any {
-	return []any{p.Name, p.ARN, nullBytes(p.SealedKey), encodeTags(p.Tags),
-		p.CreatedAt.UnixMicro(), p.UpdatedAt.UnixMicro(), p.Version}
+// stamp points at the fields of a provider the store keeps itself.
+type stamp struct {
+	name             *string
+	created, updated *time.Time
+	version          *int64
+}
+
+func (t providerTable[T]) create(ctx context.Context, s *Store, p T) (T, error) {
+	p = t.norm(p)
+	st := t.stamp(&p)
+	if *st.name == "" {
+		var zero T
+		return zero, fmt.Errorf("create %s: name is required", t.what)
+	}
+	*st.created, *st.updated = createdTimes(s.now(), *st.created, *st.updated)
+	*st.version = 1
+	err := s.mutate(ctx, func(tx *sql.Tx) error {
+		b := s.binder()
+		if err := conflictIf(ctx, tx, "SELECT 1 FROM "+t.table+" WHERE name = "+b.add(*st.name), b.args,
+			t.entity, "name", *st.name); err != nil {
+			return err
+		}
+		return s.insertRow(ctx, tx, t.table, t.columns, t.values(p), t.what)
+	})
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return p, nil
+}
+
+// get reads the provider called name; suffix is "" or the dialect's FOR
+// UPDATE.
+func (t providerTable[T]) get(ctx context.Context, s *Store, q querier, name, suffix string) (T, error) {
+	b := s.binder()
+	return selectRow(ctx, q, t.scan, fmt.Sprintf("%s %q", t.what, name),
+		"SELECT "+strings.Join(t.columns, ", ")+" FROM "+t.table+" WHERE name = "+b.add(name)+suffix, b.args)
+}
+
+func (t providerTable[T]) list(ctx context.Context, s *Store, p store.Page) ([]T, string, error) {
+	return listPage(ctx, s, listSpec{table: t.table, cols: strings.Join(t.columns, ", "), key: "name"}, p, t.scan,
+		func(v T) (time.Time, string) {
+			st := t.stamp(&v)
+			return *st.created, *st.name
+		})
+}
+
+// update keeps the name, the provider's identity, like CreatedAt, Version
+// and UpdatedAt, whatever fn returns: renaming is delete and create.
+func (t providerTable[T]) update(ctx context.Context, s *Store, name string, fn func(T) (T, error)) (T, error) {
+	return updateTx(ctx, s, func(tx *sql.Tx) (T, error) { return t.get(ctx, s, tx, name, s.d.forUpdate) }, fn,
+		func(tx *sql.Tx, old, p T) (T, error) {
+			p = t.norm(p)
+			was, st := t.stamp(&old), t.stamp(&p)
+			*st.name, *st.created, *st.version = *was.name, *was.created, *was.version+1
+			*st.updated = updatedTime(s.now(), *was.updated)
+			return p, s.updateRow(ctx, tx, t.table, 1, t.columns, t.values(p), *was.version, t.what)
+		})
+}
+
+func (t providerTable[T]) delete(ctx context.Context, s *Store, name string) error {
+	return s.deleteOne(ctx, t.table, fmt.Sprintf("%s %q", t.what, name), []string{"name"}, name)
+}
+
+var apiKeyProviders = providerTable[store.APIKeyProvider]{
+	table:   "api_key_providers",
+	what:    "api key provider",
+	entity:  "apiKeyCredentialProvider",
+	columns: []string{"name", "arn", "sealed_key", "tags", "created_at", "updated_at", "version"},
+	values: func(p store.APIKeyProvider) []any {
+		return []any{p.Name, p.ARN, nullBytes(p.SealedKey), encodeTags(p.Tags),
+			p.CreatedAt.UnixMicro(), p.UpdatedAt.UnixMicro(), p.Version}
+	},
+	scan: scanProvider,
+	norm: func(p store.APIKeyProvider) store.APIKeyProvider {
+		p.SealedKey = normBytes(p.SealedKey)
+		p.Tags = normTags(p.Tags)
+		p.CreatedAt, p.UpdatedAt = normTime(p.CreatedAt), normTime(p.UpdatedAt)
+		return p
+	},
+	stamp: func(p *store.APIKeyProvider) stamp { return stamp{&p.Name, &p.CreatedAt, &p.UpdatedAt, &p.Version} },
 }
 
 func scanProvider(r rowScanner) (store.APIKeyProvider, error) {
@@ -39,102 +128,29 @@ func scanProvider(r rowScanner) (store.APIKeyProvider, error) {
 	return p, nil
 }
 
-// normProvider returns p as it reads back after being stored.
-func normProvider(p store.APIKeyProvider) store.APIKeyProvider {
-	p.SealedKey = normBytes(p.SealedKey)
-	p.Tags = normTags(p.Tags)
-	p.CreatedAt, p.UpdatedAt = normTime(p.CreatedAt), normTime(p.UpdatedAt)
-	return p
-}
-
 // CreateAPIKeyProvider implements store.Store.
 func (s *Store) CreateAPIKeyProvider(ctx context.Context, p store.APIKeyProvider) (store.APIKeyProvider, error) {
-	if p.Name == "" {
-		return store.APIKeyProvider{}, errors.New("create api key provider: name is required")
-	}
-	p = normProvider(p)
-	p.CreatedAt, p.UpdatedAt = createdTimes(s.now(), p.CreatedAt, p.UpdatedAt)
-	p.Version = 1
-	err := s.mutate(ctx, func(tx *sql.Tx) error {
-		b := s.binder()
-		if err := conflictIf(ctx, tx, "SELECT 1 FROM api_key_providers WHERE name = "+b.add(p.Name), b.args,
-			"apiKeyCredentialProvider", "name", p.Name); err != nil {
-			return err
-		}
-		b = s.binder()
-		q := "INSERT INTO api_key_providers (" + providerCols + ") VALUES (" + b.list(providerValues(p)...) + ")"
-		if _, err := s.execWrite(ctx, tx, q, b.args); err != nil {
-			return fmt.Errorf("create api key provider: %w", err)
-		}
-		return nil
-	})
-	if err != nil {
-		return store.APIKeyProvider{}, err
-	}
-	return p, nil
-}
-
-func (s *Store) getProvider(ctx context.Context, q querier, name, suffix string) (store.APIKeyProvider, error) {
-	b := s.binder()
-	p, err := scanProvider(q.QueryRowContext(ctx,
-		"SELECT "+providerCols+" FROM api_key_providers WHERE name = "+b.add(name)+suffix, b.args...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return store.APIKeyProvider{}, fmt.Errorf("api key provider %q: %w", name, store.ErrNotFound)
-	}
-	if err != nil {
-		return store.APIKeyProvider{}, fmt.Errorf("get api key provider: %w", err)
-	}
-	return p, nil
+	return apiKeyProviders.create(ctx, s, p)
 }
 
 // GetAPIKeyProvider implements store.Store.
 func (s *Store) GetAPIKeyProvider(ctx context.Context, name string) (store.APIKeyProvider, error) {
-	return s.getProvider(ctx, s.db, name, "")
+	return apiKeyProviders.get(ctx, s, s.db, name, "")
 }
 
 // ListAPIKeyProviders implements store.Store.
 func (s *Store) ListAPIKeyProviders(ctx context.Context, p store.Page) ([]store.APIKeyProvider, string, error) {
-	return listPage(ctx, s, listSpec{table: "api_key_providers", cols: providerCols, key: "name"}, p, scanProvider,
-		func(p store.APIKeyProvider) (time.Time, string) { return p.CreatedAt, p.Name })
+	return apiKeyProviders.list(ctx, s, p)
 }
 
 // UpdateAPIKeyProvider implements store.Store. The name is the provider's
 // identity, so like CreatedAt, Version and UpdatedAt it is kept by the store
 // whatever fn returns; renaming is delete and create.
 func (s *Store) UpdateAPIKeyProvider(ctx context.Context, name string, fn func(store.APIKeyProvider) (store.APIKeyProvider, error)) (store.APIKeyProvider, error) {
-	var out store.APIKeyProvider
-	err := s.mutate(ctx, func(tx *sql.Tx) error {
-		old, err := s.getProvider(ctx, tx, name, s.d.forUpdate)
-		if err != nil {
-			return err
-		}
-		p, err := fn(old)
-		if err != nil {
-			return err
-		}
-		p = normProvider(p)
-		p.Name, p.CreatedAt, p.Version = old.Name, old.CreatedAt, old.Version+1
-		p.UpdatedAt = updatedTime(s.now(), old.UpdatedAt)
-		b := s.binder()
-		q := "UPDATE api_key_providers SET " + b.set(providerColumns[1:], providerValues(p)[1:]...) +
-			" WHERE name = " + b.add(p.Name) + " AND version = " + b.add(old.Version)
-		if err := s.execUpdate(ctx, tx, q, b.args); err != nil {
-			return fmt.Errorf("update api key provider: %w", err)
-		}
-		out = p
-		return nil
-	})
-	if err != nil {
-		return store.APIKeyProvider{}, err
-	}
-	return out, nil
+	return apiKeyProviders.update(ctx, s, name, fn)
 }
 
 // DeleteAPIKeyProvider implements store.Store.
 func (s *Store) DeleteAPIKeyProvider(ctx context.Context, name string) error {
-	return s.mutate(ctx, func(tx *sql.Tx) error {
-		b := s.binder()
-		return s.execDelete(ctx, tx, "DELETE FROM api_key_providers WHERE name = "+b.add(name), b.args,
-			fmt.Sprintf("api key provider %q", name))
-	})
+	return apiKeyProviders.delete(ctx, s, name)
 }

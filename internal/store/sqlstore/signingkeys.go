@@ -69,12 +69,7 @@ func (s *Store) insertSigningKey(ctx context.Context, tx *sql.Tx, k store.Signin
 		b.args, "signingKey", "keyId", k.KeyID); err != nil {
 		return err
 	}
-	b = s.binder()
-	q := "INSERT INTO signing_keys (" + signingKeyCols + ") VALUES (" + b.list(signingKeyValues(k)...) + ")"
-	if _, err := s.execWrite(ctx, tx, q, b.args); err != nil {
-		return fmt.Errorf("create signing key: %w", err)
-	}
-	return nil
+	return s.insertRow(ctx, tx, "signing_keys", signingKeyColumns, signingKeyValues(k), "signing key")
 }
 
 // RotateSigningKey implements store.UserPoolStore. next.Status may be empty
@@ -128,81 +123,37 @@ func (s *Store) ListSigningKeys(ctx context.Context, poolID string) ([]store.Sig
 		return nil, err
 	}
 	b := s.binder()
-	rows, err := s.db.QueryContext(ctx, "SELECT "+signingKeyCols+" FROM signing_keys WHERE pool_id = "+b.add(poolID)+
-		" ORDER BY created_at, key_id", b.args...)
-	if err != nil {
-		return nil, fmt.Errorf("list signing keys: %w", err)
-	}
-	defer rows.Close()
-	var keys []store.SigningKey
-	for rows.Next() {
-		k, err := scanSigningKey(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list signing keys: %w", err)
-		}
-		keys = append(keys, k)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list signing keys: %w", err)
-	}
-	return keys, nil
+	return queryAll(ctx, s.db, "list signing keys", "SELECT "+signingKeyCols+" FROM signing_keys WHERE pool_id = "+b.add(poolID)+
+		" ORDER BY created_at, key_id", b.args, scanSigningKey)
 }
 
 func (s *Store) getSigningKey(ctx context.Context, q querier, poolID, keyID, suffix string) (store.SigningKey, error) {
 	b := s.binder()
-	k, err := scanSigningKey(q.QueryRowContext(ctx, "SELECT "+signingKeyCols+" FROM signing_keys WHERE pool_id = "+
-		b.add(poolID)+" AND key_id = "+b.add(keyID)+suffix, b.args...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return store.SigningKey{}, fmt.Errorf("signing key %q of user pool %q: %w", keyID, poolID, store.ErrNotFound)
-	}
-	if err != nil {
-		return store.SigningKey{}, fmt.Errorf("get signing key: %w", err)
-	}
-	return k, nil
+	return selectRow(ctx, q, scanSigningKey, fmt.Sprintf("signing key %q of user pool %q", keyID, poolID),
+		"SELECT "+signingKeyCols+" FROM signing_keys WHERE pool_id = "+b.add(poolID)+" AND key_id = "+b.add(keyID)+suffix, b.args)
 }
 
 // UpdateSigningKey implements store.UserPoolStore (retiring a key, resealing
 // it after a vault rotation).
 func (s *Store) UpdateSigningKey(ctx context.Context, poolID, keyID string, fn func(store.SigningKey) (store.SigningKey, error)) (store.SigningKey, error) {
-	var out store.SigningKey
-	err := s.mutate(ctx, func(tx *sql.Tx) error {
-		old, err := s.getSigningKey(ctx, tx, poolID, keyID, s.d.forUpdate)
-		if err != nil {
-			return err
-		}
-		k, err := fn(old)
-		if err != nil {
-			return err
-		}
+	return updateTx(ctx, s, func(tx *sql.Tx) (store.SigningKey, error) {
+		return s.getSigningKey(ctx, tx, poolID, keyID, s.d.forUpdate)
+	}, fn, func(tx *sql.Tx, old, k store.SigningKey) (store.SigningKey, error) {
 		k.PoolID, k.KeyID, k.CreatedAt, k.Version = old.PoolID, old.KeyID, old.CreatedAt, old.Version+1
 		k.SealedPrivateKey = normBytes(k.SealedPrivateKey)
 		k.NotAfter = normTime(k.NotAfter)
 		if k.Algorithm == "" {
-			return errors.New("update signing key: algorithm is required")
+			return k, errors.New("update signing key: algorithm is required")
 		}
 		if !validSigningKeyStatus(k.Status) {
-			return fmt.Errorf("update signing key %q: unknown status %q", k.KeyID, k.Status)
+			return k, fmt.Errorf("update signing key %q: unknown status %q", k.KeyID, k.Status)
 		}
-		b := s.binder()
-		q := "UPDATE signing_keys SET " + b.set(signingKeyColumns[2:], signingKeyValues(k)[2:]...) +
-			" WHERE pool_id = " + b.add(k.PoolID) + " AND key_id = " + b.add(k.KeyID) + " AND version = " + b.add(old.Version)
-		if err := s.execUpdate(ctx, tx, q, b.args); err != nil {
-			return fmt.Errorf("update signing key: %w", err)
-		}
-		out = k
-		return nil
+		return k, s.updateRow(ctx, tx, "signing_keys", 2, signingKeyColumns, signingKeyValues(k), old.Version, "signing key")
 	})
-	if err != nil {
-		return store.SigningKey{}, err
-	}
-	return out, nil
 }
 
 // DeleteSigningKey implements store.UserPoolStore (pruning retired keys).
 func (s *Store) DeleteSigningKey(ctx context.Context, poolID, keyID string) error {
-	return s.mutate(ctx, func(tx *sql.Tx) error {
-		b := s.binder()
-		return s.execDelete(ctx, tx, "DELETE FROM signing_keys WHERE pool_id = "+b.add(poolID)+" AND key_id = "+b.add(keyID),
-			b.args, fmt.Sprintf("signing key %q of user pool %q", keyID, poolID))
-	})
+	return s.deleteOne(ctx, "signing_keys", fmt.Sprintf("signing key %q of user pool %q", keyID, poolID),
+		[]string{"pool_id", "key_id"}, poolID, keyID)
 }

@@ -81,12 +81,7 @@ func (s *Store) CreateTarget(ctx context.Context, t store.Target) (store.Target,
 		if err := s.checkTargetUnique(ctx, tx, t); err != nil {
 			return err
 		}
-		b = s.binder()
-		q := "INSERT INTO targets (" + targetCols + ") VALUES (" + b.list(targetValues(t)...) + ")"
-		if _, err := s.execWrite(ctx, tx, q, b.args); err != nil {
-			return fmt.Errorf("create target: %w", err)
-		}
-		return nil
+		return s.insertRow(ctx, tx, "targets", targetColumns, targetValues(t), "target")
 	})
 	if err != nil {
 		return store.Target{}, err
@@ -112,28 +107,17 @@ func (s *Store) checkTargetUnique(ctx context.Context, tx *sql.Tx, t store.Targe
 		b.args, "target", "clientToken", t.ClientToken)
 }
 
-// getTarget reads the target of gatewayID whose column col equals val.
-func (s *Store) getTarget(ctx context.Context, q querier, gatewayID, col string, val any, suffix string) (store.Target, error) {
+// getTarget reads the target of gatewayID whose column col equals val,
+// named what in errors.
+func (s *Store) getTarget(ctx context.Context, q querier, what, gatewayID, col string, val any, suffix string) (store.Target, error) {
 	b := s.binder()
-	t, err := scanTarget(q.QueryRowContext(ctx,
-		"SELECT "+targetCols+" FROM targets WHERE gateway_id = "+b.add(gatewayID)+" AND "+col+" = "+b.add(val)+suffix,
-		b.args...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return store.Target{}, fmt.Errorf("target of gateway %q: %w", gatewayID, store.ErrNotFound)
-	}
-	if err != nil {
-		return store.Target{}, fmt.Errorf("get target: %w", err)
-	}
-	return t, nil
+	return selectRow(ctx, q, scanTarget, what,
+		"SELECT "+targetCols+" FROM targets WHERE gateway_id = "+b.add(gatewayID)+" AND "+col+" = "+b.add(val)+suffix, b.args)
 }
 
 // GetTarget implements store.Store.
 func (s *Store) GetTarget(ctx context.Context, gatewayID, targetID string) (store.Target, error) {
-	t, err := s.getTarget(ctx, s.db, gatewayID, "id", targetID, "")
-	if errors.Is(err, store.ErrNotFound) {
-		return t, fmt.Errorf("target %q of gateway %q: %w", targetID, gatewayID, store.ErrNotFound)
-	}
-	return t, err
+	return s.getTarget(ctx, s.db, fmt.Sprintf("target %q of gateway %q", targetID, gatewayID), gatewayID, "id", targetID, "")
 }
 
 // GetTargetByClientToken implements store.Store. The empty token never
@@ -142,7 +126,7 @@ func (s *Store) GetTargetByClientToken(ctx context.Context, gatewayID, token str
 	if token == "" {
 		return store.Target{}, fmt.Errorf("target with empty client token: %w", store.ErrNotFound)
 	}
-	return s.getTarget(ctx, s.db, gatewayID, "client_token", token, "")
+	return s.getTarget(ctx, s.db, fmt.Sprintf("target of gateway %q", gatewayID), gatewayID, "client_token", token, "")
 }
 
 // ListTargets implements store.Store. Listing the targets of a gateway that
@@ -163,48 +147,24 @@ func (s *Store) ListTargets(ctx context.Context, gatewayID string, p store.Page)
 // UpdateTarget implements store.Store. Changes fn makes to GatewayID, ID,
 // CreatedAt, Version and UpdatedAt are ignored: the store sets them.
 func (s *Store) UpdateTarget(ctx context.Context, gatewayID, targetID string, fn func(store.Target) (store.Target, error)) (store.Target, error) {
-	var out store.Target
-	err := s.mutate(ctx, func(tx *sql.Tx) error {
-		old, err := s.getTarget(ctx, tx, gatewayID, "id", targetID, s.d.forUpdate)
-		if errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("target %q of gateway %q: %w", targetID, gatewayID, store.ErrNotFound)
-		}
-		if err != nil {
-			return err
-		}
-		t, err := fn(old)
-		if err != nil {
-			return err
-		}
+	return updateTx(ctx, s, func(tx *sql.Tx) (store.Target, error) {
+		return s.getTarget(ctx, tx, fmt.Sprintf("target %q of gateway %q", targetID, gatewayID), gatewayID, "id", targetID, s.d.forUpdate)
+	}, fn, func(tx *sql.Tx, old, t store.Target) (store.Target, error) {
 		t = normTarget(t)
 		t.GatewayID, t.ID, t.CreatedAt, t.Version = old.GatewayID, old.ID, old.CreatedAt, old.Version+1
 		t.UpdatedAt = updatedTime(s.now(), old.UpdatedAt)
 		if t.Name == "" {
-			return errors.New("update target: name is required")
+			return t, errors.New("update target: name is required")
 		}
 		if err := s.checkTargetUnique(ctx, tx, t); err != nil {
-			return err
+			return t, err
 		}
-		b := s.binder()
-		q := "UPDATE targets SET " + b.set(targetColumns[2:], targetValues(t)[2:]...) +
-			" WHERE gateway_id = " + b.add(t.GatewayID) + " AND id = " + b.add(t.ID) + " AND version = " + b.add(old.Version)
-		if err := s.execUpdate(ctx, tx, q, b.args); err != nil {
-			return fmt.Errorf("update target: %w", err)
-		}
-		out = t
-		return nil
+		return t, s.updateRow(ctx, tx, "targets", 2, targetColumns, targetValues(t), old.Version, "target")
 	})
-	if err != nil {
-		return store.Target{}, err
-	}
-	return out, nil
 }
 
 // DeleteTarget implements store.Store.
 func (s *Store) DeleteTarget(ctx context.Context, gatewayID, targetID string) error {
-	return s.mutate(ctx, func(tx *sql.Tx) error {
-		b := s.binder()
-		return s.execDelete(ctx, tx, "DELETE FROM targets WHERE gateway_id = "+b.add(gatewayID)+" AND id = "+b.add(targetID),
-			b.args, fmt.Sprintf("target %q of gateway %q", targetID, gatewayID))
-	})
+	return s.deleteOne(ctx, "targets", fmt.Sprintf("target %q of gateway %q", targetID, gatewayID),
+		[]string{"gateway_id", "id"}, gatewayID, targetID)
 }

@@ -81,10 +81,8 @@ func (s *Store) CreateUserPool(ctx context.Context, p store.UserPool, key store.
 		if err := s.checkPoolDomain(ctx, tx, p); err != nil {
 			return err
 		}
-		b = s.binder()
-		q := "INSERT INTO user_pools (" + poolCols + ") VALUES (" + b.list(poolValues(p)...) + ")"
-		if _, err := s.execWrite(ctx, tx, q, b.args); err != nil {
-			return fmt.Errorf("create user pool: %w", err)
+		if err := s.insertRow(ctx, tx, "user_pools", poolColumns, poolValues(p), "user pool"); err != nil {
+			return err
 		}
 		return s.insertSigningKey(ctx, tx, key)
 	})
@@ -105,26 +103,17 @@ func (s *Store) checkPoolDomain(ctx context.Context, tx *sql.Tx, p store.UserPoo
 		b.args, "userPool", "domain", p.Domain)
 }
 
-func (s *Store) getPool(ctx context.Context, q querier, col string, val any, suffix string) (store.UserPool, error) {
+// getPool reads the pool whose column col equals val, named what in errors;
+// suffix is "" or the dialect's FOR UPDATE.
+func (s *Store) getPool(ctx context.Context, q querier, what, col string, val any, suffix string) (store.UserPool, error) {
 	b := s.binder()
-	p, err := scanPool(q.QueryRowContext(ctx,
-		"SELECT "+poolCols+" FROM user_pools WHERE "+col+" = "+b.add(val)+suffix, b.args...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return store.UserPool{}, fmt.Errorf("user pool: %w", store.ErrNotFound)
-	}
-	if err != nil {
-		return store.UserPool{}, fmt.Errorf("get user pool: %w", err)
-	}
-	return p, nil
+	return selectRow(ctx, q, scanPool, what,
+		"SELECT "+poolCols+" FROM user_pools WHERE "+col+" = "+b.add(val)+suffix, b.args)
 }
 
 // GetUserPool implements store.UserPoolStore.
 func (s *Store) GetUserPool(ctx context.Context, id string) (store.UserPool, error) {
-	p, err := s.getPool(ctx, s.db, "id", id, "")
-	if errors.Is(err, store.ErrNotFound) {
-		return p, fmt.Errorf("user pool %q: %w", id, store.ErrNotFound)
-	}
-	return p, err
+	return s.getPool(ctx, s.db, fmt.Sprintf("user pool %q", id), "id", id, "")
 }
 
 // GetUserPoolByDomain implements store.UserPoolStore. The empty domain never
@@ -133,11 +122,7 @@ func (s *Store) GetUserPoolByDomain(ctx context.Context, domain string) (store.U
 	if domain == "" {
 		return store.UserPool{}, fmt.Errorf("user pool with empty domain: %w", store.ErrNotFound)
 	}
-	p, err := s.getPool(ctx, s.db, "domain", domain, "")
-	if errors.Is(err, store.ErrNotFound) {
-		return p, fmt.Errorf("user pool with domain %q: %w", domain, store.ErrNotFound)
-	}
-	return p, err
+	return s.getPool(ctx, s.db, fmt.Sprintf("user pool with domain %q", domain), "domain", domain, "")
 }
 
 // ListUserPools implements store.UserPoolStore.
@@ -148,41 +133,20 @@ func (s *Store) ListUserPools(ctx context.Context, p store.Page) ([]store.UserPo
 
 // UpdateUserPool implements store.UserPoolStore.
 func (s *Store) UpdateUserPool(ctx context.Context, id string, fn func(store.UserPool) (store.UserPool, error)) (store.UserPool, error) {
-	var out store.UserPool
-	err := s.mutate(ctx, func(tx *sql.Tx) error {
-		old, err := s.getPool(ctx, tx, "id", id, s.d.forUpdate)
-		if errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("user pool %q: %w", id, store.ErrNotFound)
-		}
-		if err != nil {
-			return err
-		}
-		p, err := fn(old)
-		if err != nil {
-			return err
-		}
+	return updateTx(ctx, s, func(tx *sql.Tx) (store.UserPool, error) {
+		return s.getPool(ctx, tx, fmt.Sprintf("user pool %q", id), "id", id, s.d.forUpdate)
+	}, fn, func(tx *sql.Tx, old, p store.UserPool) (store.UserPool, error) {
 		p = normPool(p)
 		p.ID, p.CreatedAt, p.Version = old.ID, old.CreatedAt, old.Version+1
 		p.UpdatedAt = updatedTime(s.now(), old.UpdatedAt)
 		if p.Name == "" {
-			return errors.New("update user pool: name is required")
+			return p, errors.New("update user pool: name is required")
 		}
 		if err := s.checkPoolDomain(ctx, tx, p); err != nil {
-			return err
+			return p, err
 		}
-		b := s.binder()
-		q := "UPDATE user_pools SET " + b.set(poolColumns[1:], poolValues(p)[1:]...) +
-			" WHERE id = " + b.add(p.ID) + " AND version = " + b.add(old.Version)
-		if err := s.execUpdate(ctx, tx, q, b.args); err != nil {
-			return fmt.Errorf("update user pool: %w", err)
-		}
-		out = p
-		return nil
+		return p, s.updateRow(ctx, tx, "user_pools", 1, poolColumns, poolValues(p), old.Version, "user pool")
 	})
-	if err != nil {
-		return store.UserPool{}, err
-	}
-	return out, nil
 }
 
 // DeleteUserPool implements store.UserPoolStore: the pool's resource servers,
@@ -196,9 +160,7 @@ func (s *Store) DeleteUserPool(ctx context.Context, id string) error {
 				return fmt.Errorf("delete %s of user pool %q: %w", table, id, err)
 			}
 		}
-		b := s.binder()
-		return s.execDelete(ctx, tx, "DELETE FROM user_pools WHERE id = "+b.add(id), b.args,
-			fmt.Sprintf("user pool %q", id))
+		return s.deleteRow(ctx, tx, "user_pools", fmt.Sprintf("user pool %q", id), []string{"id"}, id)
 	})
 }
 
