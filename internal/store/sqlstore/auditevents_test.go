@@ -29,7 +29,7 @@ func auditBackends() []auditBackend {
 		}},
 		{"Postgres", func(t *testing.T) *Store {
 			_, dsn := newTestSchema(t)
-			s := openPostgres(t, dsn)
+			s := openDSN(t, dsn)
 			t.Cleanup(func() { s.Close() }) // before the schema is dropped
 			return s
 		}},

@@ -54,11 +54,11 @@ func waitConnected(t *testing.T, s *Store, n int) {
 func TestPostgresChangesAcrossStores(t *testing.T) {
 	_, dsn := newTestSchema(t)
 	_, otherDSN := newTestSchema(t)
-	a := openPostgres(t, dsn)
+	a := openDSN(t, dsn)
 	defer a.Close()
-	b := openPostgres(t, dsn)
+	b := openDSN(t, dsn)
 	defer b.Close()
-	other := openPostgres(t, otherDSN)
+	other := openDSN(t, otherDSN)
 	defer other.Close()
 	// Open returns listening, and does not signal for that.
 	for _, s := range []*Store{a, b, other} {
@@ -110,9 +110,9 @@ func TestPostgresChangesAcrossStores(t *testing.T) {
 // what they may have missed, and relays notifications again.
 func TestPostgresListenerReconnects(t *testing.T) {
 	_, dsn := newTestSchema(t)
-	a := openPostgres(t, dsn)
+	a := openDSN(t, dsn)
 	defer a.Close()
-	b := openPostgres(t, dsn)
+	b := openDSN(t, dsn)
 	defer b.Close()
 	admin := postgresAdmin(t)
 	res, err := admin.ExecContext(t.Context(),
@@ -150,7 +150,7 @@ func TestPostgresSearchPathParameter(t *testing.T) {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	s := openPostgres(t, u.String())
+	s := openDSN(t, u.String())
 	if _, err := s.CreateGateway(t.Context(), store.Gateway{ID: "gw-1", Name: "one"}); err != nil {
 		t.Fatalf("CreateGateway: %v", err)
 	}

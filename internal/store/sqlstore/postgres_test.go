@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/toolgate/toolgate/internal/store"
@@ -112,20 +111,11 @@ func newTestSchema(t *testing.T) (schema, dsn string) {
 	return schema, u.String()
 }
 
-func openPostgres(t *testing.T, dsn string) *Store {
-	t.Helper()
-	s, err := Open(t.Context(), dsn)
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	return s
-}
-
 func TestPostgresStoreSuite(t *testing.T) {
 	postgresAdmin(t) // skip (or fail) once, not in every subtest
 	storetest.Run(t, func(t *testing.T) store.Store {
 		_, dsn := newTestSchema(t)
-		return openPostgres(t, dsn)
+		return openDSN(t, dsn)
 	})
 }
 
@@ -190,65 +180,12 @@ func TestPostgresConcurrentOpen(t *testing.T) {
 // restart, and migrations are not applied again.
 func TestPostgresReopen(t *testing.T) {
 	_, dsn := newTestSchema(t)
-	s := openPostgres(t, dsn)
-	g, err := s.CreateGateway(t.Context(), store.Gateway{ID: "gw-1", Name: "one", Config: []byte{0xff, 0x00}})
-	if err != nil {
-		t.Fatalf("CreateGateway: %v", err)
-	}
-	if _, err := s.InitSetting(t.Context(), "account-id", "123456789012"); err != nil {
-		t.Fatalf("InitSetting: %v", err)
-	}
-	rev, err := s.Revision(t.Context())
-	if err != nil {
-		t.Fatalf("Revision: %v", err)
-	}
-	applied := migrationRows(t, s)
-	ms, err := loadMigrations(migrationsFS, "migrations/postgres")
-	if err != nil {
-		t.Fatalf("loadMigrations: %v", err)
-	}
-	if len(applied) != len(ms) {
-		t.Fatalf("%d migrations recorded, want %d", len(applied), len(ms))
-	}
-	if err := s.Close(); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
-
-	s = openPostgres(t, dsn)
-	defer s.Close()
-	got, err := s.GetGateway(t.Context(), "gw-1")
-	if err != nil {
-		t.Fatalf("GetGateway after reopen: %v", err)
-	}
-	if d := cmp.Diff(g, got); d != "" {
-		t.Errorf("gateway after reopen (-want +got):\n%s", d)
-	}
-	if v, err := s.GetSetting(t.Context(), "account-id"); err != nil || v != "123456789012" {
-		t.Errorf("setting after reopen = %q, %v", v, err)
-	}
-	if r, err := s.Revision(t.Context()); err != nil || r != rev {
-		t.Errorf("Revision after reopen = %d, %v; want %d", r, err, rev)
-	}
-	if d := cmp.Diff(applied, migrationRows(t, s)); d != "" {
-		t.Errorf("schema_migrations changed on reopen (-before +after):\n%s", d)
-	}
+	testReopen(t, dsn, "migrations/postgres")
 }
 
 func TestPostgresRefusesNewerSchema(t *testing.T) {
 	_, dsn := newTestSchema(t)
-	s := openPostgres(t, dsn)
-	if _, err := s.db.ExecContext(t.Context(), `INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, '9999_future.sql', 0)`); err != nil {
-		t.Fatalf("insert: %v", err)
-	}
-	s.Close()
-	s, err := Open(t.Context(), dsn)
-	if err == nil {
-		s.Close()
-		t.Fatal("Open of a database from a newer toolgate succeeded")
-	}
-	if !strings.Contains(err.Error(), "newer than this toolgate supports") {
-		t.Errorf("error = %v, want a schema version explanation", err)
-	}
+	testRefusesNewerSchema(t, dsn)
 }
 
 // TestPostgresSchemasIsolated: two stores in two schemas of one database
@@ -256,9 +193,9 @@ func TestPostgresRefusesNewerSchema(t *testing.T) {
 func TestPostgresSchemasIsolated(t *testing.T) {
 	_, dsnA := newTestSchema(t)
 	_, dsnB := newTestSchema(t)
-	a := openPostgres(t, dsnA)
+	a := openDSN(t, dsnA)
 	defer a.Close()
-	b := openPostgres(t, dsnB)
+	b := openDSN(t, dsnB)
 	defer b.Close()
 	if _, err := a.CreateGateway(t.Context(), store.Gateway{ID: "gw-1", Name: "one"}); err != nil {
 		t.Fatalf("CreateGateway: %v", err)
@@ -276,57 +213,16 @@ func TestPostgresSchemasIsolated(t *testing.T) {
 // not in process, and lose no update.
 func TestPostgresTwoStores(t *testing.T) {
 	_, dsn := newTestSchema(t)
-	a := openPostgres(t, dsn)
-	defer a.Close()
-	b := openPostgres(t, dsn)
-	defer b.Close()
-	if _, err := a.CreateGateway(t.Context(), store.Gateway{ID: "gw-1", Name: "one"}); err != nil {
-		t.Fatalf("CreateGateway: %v", err)
-	}
-	const perStore = 10
-	var wg sync.WaitGroup
-	errs := make(chan error, 2*perStore)
-	for i := range 2 * perStore {
-		s := a
-		if i%2 == 1 {
-			s = b
-		}
-		wg.Go(func() {
-			_, err := s.UpdateGateway(t.Context(), "gw-1", func(g store.Gateway) (store.Gateway, error) {
-				g.StatusReasons = append(g.StatusReasons, fmt.Sprint(i))
-				return g, nil
-			})
-			errs <- err
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Errorf("UpdateGateway: %v", err)
-		}
-	}
-	g, err := b.GetGateway(t.Context(), "gw-1")
-	if err != nil {
-		t.Fatalf("GetGateway: %v", err)
-	}
-	if len(g.StatusReasons) != 2*perStore || g.Version != 1+2*perStore {
-		t.Errorf("after %d updates: %d reasons, Version %d", 2*perStore, len(g.StatusReasons), g.Version)
-	}
-	ra, _ := a.Revision(t.Context())
-	rb, _ := b.Revision(t.Context())
-	if ra != rb || ra != 1+2*perStore {
-		t.Errorf("Revision seen by a = %d, by b = %d, want %d", ra, rb, 1+2*perStore)
-	}
+	testTwoStores(t, dsn)
 }
 
 // TestPostgresConcurrentRotation: rotations of one pool from two replicas
 // leave exactly one active key (the pool row lock orders them).
 func TestPostgresConcurrentRotation(t *testing.T) {
 	_, dsn := newTestSchema(t)
-	a := openPostgres(t, dsn)
+	a := openDSN(t, dsn)
 	defer a.Close()
-	b := openPostgres(t, dsn)
+	b := openDSN(t, dsn)
 	defer b.Close()
 	ctx := t.Context()
 	if _, err := a.CreateUserPool(ctx, store.UserPool{ID: "us-east-1_pool", Name: "p"},
@@ -370,7 +266,7 @@ func TestPostgresConcurrentRotation(t *testing.T) {
 // backends.
 func TestPostgresByteOrder(t *testing.T) {
 	_, dsn := newTestSchema(t)
-	s := openPostgres(t, dsn)
+	s := openDSN(t, dsn)
 	defer s.Close()
 	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	ids := []string{"b", "B", "a", "_a", "Z", "a-b", "ab", "é", "A"}
@@ -406,7 +302,7 @@ func TestPostgresByteOrder(t *testing.T) {
 // its SQLSTATE.
 func TestPostgresUniqueViolation(t *testing.T) {
 	_, dsn := newTestSchema(t)
-	s := openPostgres(t, dsn)
+	s := openDSN(t, dsn)
 	defer s.Close()
 	insert := `INSERT INTO settings (key, value) VALUES ('k', 'v')`
 	if _, err := s.db.ExecContext(t.Context(), insert); err != nil {
@@ -429,7 +325,7 @@ func TestPostgresUniqueViolation(t *testing.T) {
 // conflict; other errors, an Update callback's included, are not retried.
 func TestPostgresRetriesConcurrencyFailures(t *testing.T) {
 	_, dsn := newTestSchema(t)
-	s := openPostgres(t, dsn)
+	s := openDSN(t, dsn)
 	defer s.Close()
 	ctx := t.Context()
 	for _, code := range []string{pgSerializationFailure, pgDeadlockDetected} {
@@ -556,9 +452,9 @@ func TestScrubSecrets(t *testing.T) {
 // conflict, or the gateway is gone and the create is ErrNotFound.
 func TestPostgresDeleteGatewayRacesCreateTarget(t *testing.T) {
 	_, dsn := newTestSchema(t)
-	a := openPostgres(t, dsn)
+	a := openDSN(t, dsn)
 	defer a.Close()
-	b := openPostgres(t, dsn)
+	b := openDSN(t, dsn)
 	defer b.Close()
 	ctx := t.Context()
 	for i := range 20 {

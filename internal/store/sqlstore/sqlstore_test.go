@@ -19,14 +19,19 @@ import (
 	"github.com/toolgate/toolgate/internal/store/storetest"
 )
 
-func openTemp(t *testing.T) *Store {
+// openDSN opens the store at dsn or fails the test.
+func openDSN(t *testing.T, dsn string) *Store {
 	t.Helper()
-	s, err := Open(t.Context(), "sqlite://"+filepath.Join(t.TempDir(), "toolgate.db"))
+	s, err := Open(t.Context(), dsn)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
 	return s
 }
+
+func tempDSN(t *testing.T) string { return "sqlite://" + filepath.Join(t.TempDir(), "toolgate.db") }
+
+func openTemp(t *testing.T) *Store { return openDSN(t, tempDSN(t)) }
 
 func TestStoreSuite(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return openTemp(t) })
@@ -140,12 +145,12 @@ func migrationRows(t *testing.T, s *Store) []migrationRow {
 
 // TestReopen: data, revision and the migration record survive a restart,
 // and migrations are not applied again (they would fail on existing tables).
-func TestReopen(t *testing.T) {
-	dsn := "sqlite://" + filepath.Join(t.TempDir(), "toolgate.db")
-	s, err := Open(t.Context(), dsn)
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
+func TestReopen(t *testing.T) { testReopen(t, tempDSN(t), "migrations/sqlite") }
+
+// testReopen is TestReopen on the (empty) database at dsn, whose migrations
+// are in dir.
+func testReopen(t *testing.T, dsn, dir string) {
+	s := openDSN(t, dsn)
 	g, err := s.CreateGateway(t.Context(), store.Gateway{ID: "gw-1", Name: "one", Config: []byte{0xff, 0x00}})
 	if err != nil {
 		t.Fatalf("CreateGateway: %v", err)
@@ -158,7 +163,7 @@ func TestReopen(t *testing.T) {
 		t.Fatalf("Revision: %v", err)
 	}
 	applied := migrationRows(t, s)
-	ms, err := loadMigrations(migrationsFS, "migrations/sqlite")
+	ms, err := loadMigrations(migrationsFS, dir)
 	if err != nil {
 		t.Fatalf("loadMigrations: %v", err)
 	}
@@ -169,10 +174,7 @@ func TestReopen(t *testing.T) {
 		t.Fatalf("Close: %v", err)
 	}
 
-	s, err = Open(t.Context(), dsn)
-	if err != nil {
-		t.Fatalf("reopen: %v", err)
-	}
+	s = openDSN(t, dsn)
 	defer s.Close()
 	got, err := s.GetGateway(t.Context(), "gw-1")
 	if err != nil {
@@ -192,17 +194,17 @@ func TestReopen(t *testing.T) {
 	}
 }
 
-func TestOpenRefusesNewerSchema(t *testing.T) {
-	dsn := "sqlite://" + filepath.Join(t.TempDir(), "toolgate.db")
-	s, err := Open(t.Context(), dsn)
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
+func TestOpenRefusesNewerSchema(t *testing.T) { testRefusesNewerSchema(t, tempDSN(t)) }
+
+// testRefusesNewerSchema: Open refuses the database at dsn once it records
+// a migration this toolgate does not know.
+func testRefusesNewerSchema(t *testing.T, dsn string) {
+	s := openDSN(t, dsn)
 	if _, err := s.db.ExecContext(t.Context(), `INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, '9999_future.sql', 0)`); err != nil {
 		t.Fatalf("insert: %v", err)
 	}
 	s.Close()
-	s, err = Open(t.Context(), dsn)
+	s, err := Open(t.Context(), dsn)
 	if err == nil {
 		s.Close()
 		t.Fatal("Open of a database from a newer toolgate succeeded")
@@ -216,17 +218,14 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 // processes. Their writers contend in SQLite itself, not in the in-process
 // queue, and must still neither fail with SQLITE_BUSY nor lose updates:
 // BEGIN IMMEDIATE plus busy_timeout make them wait their turn.
-func TestTwoStoresOneFile(t *testing.T) {
-	dsn := "sqlite://" + filepath.Join(t.TempDir(), "toolgate.db")
-	a, err := Open(t.Context(), dsn)
-	if err != nil {
-		t.Fatalf("Open a: %v", err)
-	}
+func TestTwoStoresOneFile(t *testing.T) { testTwoStores(t, tempDSN(t)) }
+
+// testTwoStores: concurrent updates of one gateway through two stores on
+// the database at dsn all apply, each bumping Version and Revision once.
+func testTwoStores(t *testing.T, dsn string) {
+	a := openDSN(t, dsn)
 	defer a.Close()
-	b, err := Open(t.Context(), dsn)
-	if err != nil {
-		t.Fatalf("Open b: %v", err)
-	}
+	b := openDSN(t, dsn)
 	defer b.Close()
 	if _, err := a.CreateGateway(t.Context(), store.Gateway{ID: "gw-1", Name: "one"}); err != nil {
 		t.Fatalf("CreateGateway: %v", err)

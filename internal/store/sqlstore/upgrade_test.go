@@ -167,7 +167,7 @@ func TestPostgresUpgradeFrom0002(t *testing.T) {
 	}
 	db.Close()
 
-	s := openPostgres(t, dsn)
+	s := openDSN(t, dsn)
 	defer s.Close()
 	checkUpgraded(t, s)
 }
