@@ -1,6 +1,8 @@
 package agentcore
 
 import (
+	"net/netip"
+	"net/url"
 	"strings"
 )
 
@@ -197,8 +199,13 @@ func (v *validator) schema(p path, s *SchemaDefinition) {
 }
 
 // mcpServer checks §7.4/§11.8: an https endpoint and resourcePriority 0–1000.
+// toolgate also accepts http:// for loopback and private hosts (servers next
+// to the gateway; whether they may be reached is egress.deny_private's
+// decision), see target/mcpserver.CheckEndpoint.
 func (v *validator) mcpServer(p path, m *McpServerTargetConfiguration) {
-	if v.match(p.key("endpoint"), m.Endpoint, reHTTPS) {
+	if m.Endpoint != nil && privateHTTP(*m.Endpoint) {
+		v.absoluteURL(p.key("endpoint"), m.Endpoint, "http")
+	} else if v.match(p.key("endpoint"), m.Endpoint, reHTTPS) {
 		v.absoluteURL(p.key("endpoint"), m.Endpoint, "https")
 	}
 	if ts := m.MCPToolSchema; ts != nil {
@@ -252,4 +259,19 @@ func (v *validator) connector(p path, c *ConnectorTargetConfiguration) {
 			v.nonEmpty(cp.key("parameterOverrides").idx(j).key("path"), o.Path)
 		}
 	}
+}
+
+// privateHTTP reports whether s is an http:// URL whose host is "localhost"
+// or a loopback or private IP literal.
+func privateHTTP(s string) bool {
+	u, err := url.Parse(s)
+	if err != nil || !strings.EqualFold(u.Scheme, "http") {
+		return false
+	}
+	h := u.Hostname()
+	if strings.EqualFold(h, "localhost") {
+		return true
+	}
+	a, err := netip.ParseAddr(h)
+	return err == nil && (a.Unmap().IsLoopback() || a.Unmap().IsPrivate())
 }

@@ -177,16 +177,8 @@ func compileTarget(ctx context.Context, env BuildEnv, role *awsiam.Role, t store
 	if err := json.Unmarshal(WithoutDocuments(t.Config), &cfg); err != nil {
 		return compiled{}, err
 	}
-	inj, credKey := resolveCredentials(ctx, env, cfg.CredentialProviderConfigurations)
-	if o, oKey, ok := oauthCredentials(ctx, env, cfg.CredentialProviderConfigurations); ok {
-		inj, credKey = o, oKey
-	}
-	if !usesGatewayRole(cfg.CredentialProviderConfigurations) {
-		role = nil // only GATEWAY_IAM_ROLE targets act as the gateway's role
-	} else if iam, iamKey, ok := iamCredentials(env, role, cfg.CredentialProviderConfigurations); ok {
-		inj, credKey = iam, iamKey
-	}
-	key := strconv.FormatInt(t.Version, 10) + "|" + credKey + "|" + roleKey(role)
+	tenv, credKey := targetEnv(ctx, env, role, cfg.CredentialProviderConfigurations) // mcpserver.go
+	key := strconv.FormatInt(t.Version, 10) + "|" + credKey + "|" + roleKey(tenv.AWS)
 	if prev.key == key {
 		return prev, nil
 	}
@@ -195,8 +187,8 @@ func compileTarget(ctx context.Context, env BuildEnv, role *awsiam.Role, t store
 		return compiled{}, err
 	}
 	tgt, _, err := OpenTargetWith(cfg.TargetConfiguration, docs, target.Env{
-		HTTPClient: env.HTTPClient, Credentials: inj,
-		AWS: role, GatewayID: t.GatewayID, TargetID: t.ID, TargetName: t.Name,
+		HTTPClient: env.HTTPClient, Credentials: tenv.Credentials,
+		AWS: tenv.AWS, GatewayID: t.GatewayID, TargetID: t.ID, TargetName: t.Name,
 	})
 	if err != nil {
 		return compiled{}, err

@@ -53,11 +53,11 @@ func OpenTargetWith(cfg *agentcore.TargetConfiguration, docs Documents, env targ
 	case m.Lambda != nil:
 		return openLambda(base+".mcp.lambda", m.Lambda, docs, env)
 	case m.MCPServer != nil:
-		return nil, nil, &FieldError{base + ".mcp.mcpServer", "MCP server targets are not supported by this toolgate release yet"}
+		return openMCPServer(base+".mcp.mcpServer", m.MCPServer, docs, env) // mcpserver.go
 	case m.APIGateway != nil:
 		return nil, nil, &FieldError{base + ".mcp.apiGateway", "API Gateway targets are not supported by this toolgate release yet"}
 	case m.Connector != nil:
 		return nil, nil, &FieldError{base + ".mcp.connector", "connector targets are not supported by this toolgate release yet"}
 	}
-	return nil, nil, &FieldError{base + ".mcp", "must set one target kind (openApiSchema or lambda in this release)"}
+	return nil, nil, &FieldError{base + ".mcp", "must set one target kind (openApiSchema, lambda or mcpServer in this release)"}
 }

@@ -48,9 +48,21 @@ func TestOpenTargetFieldErrors(t *testing.T) {
 			ToolSchema: &agentcore.ToolSchema{InlinePayload: []agentcore.ToolDefinition{{
 				Name: ptr("t"), Description: ptr("d"), InputSchema: &agentcore.SchemaDefinition{Type: agentcore.SchemaTypeObject}}}},
 		}}), "targetConfiguration.mcp.lambda.lambdaArn", "not a Lambda function ARN"},
-		{"mcp server", mcpOf(agentcore.McpTargetConfiguration{MCPServer: &agentcore.McpServerTargetConfiguration{
+		{"mcp server not listed", mcpOf(agentcore.McpTargetConfiguration{MCPServer: &agentcore.McpServerTargetConfiguration{
 			Endpoint: ptr("https://mcp.example.com/mcp"),
-		}}), "targetConfiguration.mcp.mcpServer", "MCP server"},
+		}}), "targetConfiguration.mcp.mcpServer.endpoint", "have not been listed"},
+		{"mcp server dynamic", mcpOf(agentcore.McpTargetConfiguration{MCPServer: &agentcore.McpServerTargetConfiguration{
+			Endpoint: ptr("https://mcp.example.com/mcp"), ListingMode: agentcore.ListingModeDynamic,
+		}}), "targetConfiguration.mcp.mcpServer.listingMode", "DYNAMIC is not supported"},
+		{"mcp server public http", mcpOf(agentcore.McpTargetConfiguration{MCPServer: &agentcore.McpServerTargetConfiguration{
+			Endpoint: ptr("http://mcp.example.com/mcp"),
+		}}), "targetConfiguration.mcp.mcpServer.endpoint", "must be https://"},
+		{"mcp server inline tool schema", mcpOf(agentcore.McpTargetConfiguration{MCPServer: &agentcore.McpServerTargetConfiguration{
+			Endpoint: ptr("https://mcp.example.com/mcp"), MCPToolSchema: &agentcore.McpToolSchemaConfiguration{InlinePayload: ptr(`[{"name":"a b","inputSchema":{"type":"object"}}]`)},
+		}}), "targetConfiguration.mcp.mcpServer.mcpToolSchema.inlinePayload[0].name", "may contain only"},
+		{"mcp server s3 tool schema not fetched", mcpOf(agentcore.McpTargetConfiguration{MCPServer: &agentcore.McpServerTargetConfiguration{
+			Endpoint: ptr("https://mcp.example.com/mcp"), MCPToolSchema: &agentcore.McpToolSchemaConfiguration{S3: &agentcore.S3Configuration{URI: ptr("s3://b/tools.json")}},
+		}}), "targetConfiguration.mcp.mcpServer.mcpToolSchema.s3.uri", "has not been fetched"},
 		{"smithy", mcpOf(agentcore.McpTargetConfiguration{SmithyModel: inline(`{"smithy":"2.0"}`)}),
 			"targetConfiguration.mcp.smithyModel", "Smithy"},
 		{"api gateway", mcpOf(agentcore.McpTargetConfiguration{APIGateway: &agentcore.ApiGatewayTargetConfiguration{

@@ -57,7 +57,7 @@ type S3Source struct {
 }
 
 // S3Sources lists the S3 documents cfg reads, for the target kinds that
-// are served (OpenAPI and Lambda).
+// are served (OpenAPI, Lambda and MCP server).
 func S3Sources(cfg *agentcore.TargetConfiguration) []S3Source {
 	if cfg == nil || cfg.MCP == nil {
 		return nil
@@ -70,6 +70,9 @@ func S3Sources(cfg *agentcore.TargetConfiguration) []S3Source {
 	}
 	if m.Lambda != nil && m.Lambda.ToolSchema != nil && m.Lambda.ToolSchema.S3 != nil {
 		out = append(out, S3Source{base + ".lambda.toolSchema.s3", m.Lambda.ToolSchema.S3})
+	}
+	if m.MCPServer != nil && m.MCPServer.MCPToolSchema != nil && m.MCPServer.MCPToolSchema.S3 != nil {
+		out = append(out, S3Source{base + ".mcpServer.mcpToolSchema.s3", m.MCPServer.MCPToolSchema.S3})
 	}
 	return out
 }

@@ -83,6 +83,10 @@ type Options struct {
 	// AWS gives gateways their execution role to read targets' documents
 	// from S3 (targets_s3.go); nil refuses such targets with an explanation.
 	AWS *awsiam.Provider
+	// TargetEnv gives MCP-server targets the egress client and outbound
+	// credential to list their tools with (targets_mcpserver.go); nil lists
+	// them without either.
+	TargetEnv TargetEnvFunc
 }
 
 // Service is another AWS API mounted on the control plane.

@@ -91,7 +91,11 @@ func (a *api) replayTarget(w http.ResponseWriter, r *http.Request, g store.Gatew
 // serves. It returns the conversion warnings for statusReasons and the
 // fetched documents.
 func (a *api) checkTarget(r *http.Request, g store.Gateway, cfg *targetConfig) ([]string, catalog.Documents, error) {
-	docs, err := a.fetchDocuments(r.Context(), g, cfg.TargetConfiguration)
+	// Credentials first: listing an MCP server's tools uses them.
+	if err := a.checkCredentials(r, cfg.CredentialProviderConfigurations); err != nil {
+		return nil, nil, err
+	}
+	docs, err := a.fetchDocuments(r.Context(), g, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -102,9 +106,6 @@ func (a *api) checkTarget(r *http.Request, g store.Gateway, cfg *targetConfig) (
 			agentcore.ValidationExceptionField{Name: fe.Field, Message: fe.Message})
 	}
 	if err != nil {
-		return nil, nil, err
-	}
-	if err := a.checkCredentials(r, cfg.CredentialProviderConfigurations); err != nil {
 		return nil, nil, err
 	}
 	var fields []agentcore.ValidationExceptionField

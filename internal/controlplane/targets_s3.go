@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/toolgate/toolgate/internal/agentcore"
 	"github.com/toolgate/toolgate/internal/catalog"
@@ -25,11 +26,15 @@ import (
 // fetchDocuments fetches the S3 documents of tc as gateway g's role, for
 // CreateGatewayTarget and UpdateGatewayTarget: a failure is a
 // ValidationException naming the uri member, before anything is written.
-func (a *api) fetchDocuments(ctx context.Context, g store.Gateway, tc *agentcore.TargetConfiguration) (catalog.Documents, error) {
-	docs, err := a.fetchS3(ctx, g, tc)
+func (a *api) fetchDocuments(ctx context.Context, g store.Gateway, cfg *targetConfig) (catalog.Documents, error) {
+	docs, err := a.fetchTarget(ctx, g, cfg) // targets_mcpserver.go
 	var fe *catalog.FieldError
 	if errors.As(err, &fe) {
-		return nil, errValidation("The target's document cannot be read from S3: "+fe.Message,
+		what := "The target's document cannot be read from S3: "
+		if strings.HasPrefix(fe.Field, catalog.DiscoveredToolsField+".") {
+			what = "The MCP server's tools cannot be listed: "
+		}
+		return nil, errValidation(what+fe.Message,
 			agentcore.ValidationExceptionField{Name: fe.Field, Message: fe.Message})
 	}
 	return docs, err
@@ -83,8 +88,8 @@ var errTargetChanged = errors.New("target changed while it was synchronized")
 // leaves the target serving what it served, with status
 // SYNCHRONIZE_UNSUCCESSFUL and the reason, naming the field, in
 // statusReasons — AgentCore synchronizes asynchronously and reports
-// failures the same way. Discovery against MCP-server targets arrives with
-// them.
+// failures the same way. MCP-server targets in listing mode DEFAULT list
+// their server's tools again (targets_mcpserver.go).
 func (a *api) synchronizeTargets(w http.ResponseWriter, r *http.Request) error {
 	g, err := a.loadGateway(r)
 	if err != nil {
@@ -119,9 +124,9 @@ func (a *api) synchronizeTarget(ctx context.Context, g store.Gateway, id string)
 		if err := json.Unmarshal(catalog.WithoutDocuments(cur.Config), &cfg); err != nil {
 			return cur, err
 		}
-		fromS3 := len(catalog.S3Sources(cfg.TargetConfiguration)) > 0
-		// S3 is read outside the store's transaction.
-		docs, fetchErr := a.fetchS3(ctx, g, cfg.TargetConfiguration)
+		fromS3 := catalog.Fetches(cfg.TargetConfiguration) // S3 documents, MCP servers' tools
+		// S3 and MCP servers are read outside the store's transaction.
+		docs, fetchErr := a.fetchTarget(ctx, g, &cfg)
 		var fe *catalog.FieldError
 		if fetchErr != nil && !errors.As(fetchErr, &fe) {
 			return cur, fetchErr

@@ -135,12 +135,13 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 	// Gateway roles: GATEWAY_IAM_ROLE targets call AWS with them, and the
 	// control plane reads targets' S3 documents with them.
 	awsRoles := newAWSProvider(cfg, log)
-	builder := catalog.NewBuilder(catalog.BuildEnv{
+	buildEnv := catalog.BuildEnv{
 		Store: st, Vault: v, HTTPClient: httpClient, Logger: log, KeySets: keySets,
 		JWTLeeway: time.Duration(cfg.JWTLeewaySeconds) * time.Second,
 		AWS:       awsRoles,
 		OAuth2:    oauthTokens,
-	})
+	}
+	builder := catalog.NewBuilder(buildEnv)
 	cat := catalog.NewManager(st, builder, log, 0)
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -199,6 +200,8 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 		DiscoveryClient: idpClient,
 		DataURL:         dataURL,
 		AWS:             awsRoles,
+		// MCP-server targets list their tools as the data plane calls them.
+		TargetEnv: buildEnv.TargetEnv,
 		// Writes become visible to the data plane before the response is
 		// sent, so "create target, then list tools" never races.
 		AfterWrite: func(ctx context.Context) { _ = cat.Refresh(ctx, false) },
