@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,10 +15,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/spf13/cobra"
 	"github.com/toolgate/toolgate/internal/audit"
-	"github.com/toolgate/toolgate/internal/server"
 )
 
 // auditFilters are the filters audit query and audit tail share.
@@ -260,36 +256,5 @@ func nonEmpty(prefix, v string) string {
 // extensionGet sends a SigV4-signed GET to toolgate's extension API and
 // returns the successful response; errors carry the server's message.
 func (c *connFlags) extensionGet(ctx context.Context, stderr io.Writer, path string, query url.Values) (*http.Response, error) {
-	endpoint, cfg, _, err := c.resolve(ctx, stderr)
-	if err != nil {
-		return nil, err
-	}
-	u := strings.TrimSuffix(endpoint, "/") + "/toolgate" + path
-	if len(query) > 0 {
-		u += "?" + query.Encode()
-	}
-	req, err := http.NewRequestWithContext(ctx, "GET", u, nil)
-	if err != nil {
-		return nil, err
-	}
-	creds, err := cfg.Credentials.Retrieve(ctx)
-	if err != nil {
-		return nil, err
-	}
-	sum := sha256.Sum256(nil)
-	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), server.ExtensionSigningName, cfg.Region, time.Now()); err != nil {
-		return nil, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, c.explain(err)
-	}
-	if resp.StatusCode/100 != 2 {
-		defer resp.Body.Close()
-		data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		var e struct{ Message string }
-		json.Unmarshal(data, &e)
-		return nil, fmt.Errorf("%s: %s (HTTP %d)", resp.Header.Get("X-Amzn-ErrorType"), e.Message, resp.StatusCode)
-	}
-	return resp, nil
+	return c.extensionRequest(ctx, stderr, "GET", path, query, nil)
 }

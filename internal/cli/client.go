@@ -43,47 +43,48 @@ func (c *connFlags) register(cmd *cobra.Command) {
 // client returns an AgentCore control client pointed at toolgate. SDK
 // warnings go to stderr, the command's error stream.
 func (c *connFlags) client(ctx context.Context, stderr io.Writer) (*bedrockagentcorecontrol.Client, error) {
-	endpoint, cfg, fromFile, err := c.resolve(ctx, stderr)
-	if err != nil {
-		return nil, err
-	}
-	return bedrockagentcorecontrol.NewFromConfig(cfg, func(o *bedrockagentcorecontrol.Options) {
-		o.BaseEndpoint = aws.String(endpoint)
-		if fromFile {
-			// A local server either answers or is gone: do not spend seconds
-			// retrying a refused connection to a stale addresses.json.
-			o.RetryMaxAttempts = 1
-		}
-	}), nil
+	return sdkClient(ctx, c, stderr, "", bedrockagentcorecontrol.NewFromConfig,
+		func(o *bedrockagentcorecontrol.Options, endpoint string) { o.BaseEndpoint = &endpoint })
 }
 
 // cognito returns a Cognito user-pool client for toolgate's embedded
 // identity provider, served at /cognito-idp/ on the control plane.
 func (c *connFlags) cognito(ctx context.Context, stderr io.Writer) (*cognitoidentityprovider.Client, error) {
-	endpoint, cfg, fromFile, err := c.resolve(ctx, stderr)
+	return sdkClient(ctx, c, stderr, "/cognito-idp/", cognitoidentityprovider.NewFromConfig,
+		func(o *cognitoidentityprovider.Options, endpoint string) { o.BaseEndpoint = &endpoint })
+}
+
+// sdkClient returns a client of one of the AWS APIs the control plane
+// serves, at path below its endpoint ("": at the endpoint itself).
+// newClient is the SDK package's NewFromConfig and setEndpoint sets its
+// Options.BaseEndpoint: set there, the endpoint wins over any
+// AWS_ENDPOINT_URL_* variable.
+func sdkClient[C, O any](ctx context.Context, c *connFlags, stderr io.Writer, path string,
+	newClient func(aws.Config, ...func(*O)) C, setEndpoint func(o *O, endpoint string),
+) (C, error) {
+	endpoint, cfg, err := c.resolve(ctx, stderr)
 	if err != nil {
-		return nil, err
+		var zero C
+		return zero, err
 	}
-	return cognitoidentityprovider.NewFromConfig(cfg, func(o *cognitoidentityprovider.Options) {
-		o.BaseEndpoint = aws.String(strings.TrimSuffix(endpoint, "/") + "/cognito-idp/")
-		if fromFile {
-			o.RetryMaxAttempts = 1
-		}
-	}), nil
+	if path != "" {
+		endpoint = strings.TrimSuffix(endpoint, "/") + path
+	}
+	return newClient(cfg, func(o *O) { setEndpoint(o, endpoint) }), nil
 }
 
 // resolve finds the control-plane endpoint and loads the credentials.
-func (c *connFlags) resolve(ctx context.Context, stderr io.Writer) (string, aws.Config, bool, error) {
+func (c *connFlags) resolve(ctx context.Context, stderr io.Writer) (string, aws.Config, error) {
 	endpoint := c.endpoint
 	fromFile := endpoint == ""
 	if fromFile {
 		data, err := os.ReadFile(filepath.Join(c.dataDir, "addresses.json"))
 		if err != nil {
-			return "", aws.Config{}, false, fmt.Errorf("no --endpoint and no running toolgate found in %s (%v); start `toolgate serve` or pass --endpoint", c.dataDir, err)
+			return "", aws.Config{}, fmt.Errorf("no --endpoint and no running toolgate found in %s (%v); start `toolgate serve` or pass --endpoint", c.dataDir, err)
 		}
 		var a server.Addresses
 		if err := json.Unmarshal(data, &a); err != nil {
-			return "", aws.Config{}, false, fmt.Errorf("read %s/addresses.json: %w", c.dataDir, err)
+			return "", aws.Config{}, fmt.Errorf("read %s/addresses.json: %w", c.dataDir, err)
 		}
 		endpoint = "http://" + a.Control
 	}
@@ -94,12 +95,24 @@ func (c *connFlags) resolve(ctx context.Context, stderr io.Writer) (string, aws.
 		opts = append(opts, awsconfig.WithSharedCredentialsFiles([]string{creds}), awsconfig.WithSharedConfigProfile("default"))
 	}
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
-	return endpoint, cfg, fromFile, err
+	if fromFile {
+		// A local server either answers or is gone: the SDK clients made
+		// from cfg do not spend seconds retrying a refused connection to a
+		// stale addresses.json.
+		cfg.RetryMaxAttempts = 1
+	}
+	return endpoint, cfg, err
 }
 
 // run calls one control-plane operation and prints its output.
 func (c *connFlags) run(cmd *cobra.Command, call func(context.Context, *bedrockagentcorecontrol.Client) (any, error)) error {
-	client, err := c.client(cmd.Context(), cmd.ErrOrStderr())
+	return runWith(cmd, c, c.client, call)
+}
+
+// runWith makes a client with newClient, calls one operation and prints
+// its output.
+func runWith[C any](cmd *cobra.Command, c *connFlags, newClient func(context.Context, io.Writer) (C, error), call func(context.Context, C) (any, error)) error {
+	client, err := newClient(cmd.Context(), cmd.ErrOrStderr())
 	if err != nil {
 		return err
 	}
@@ -108,6 +121,26 @@ func (c *connFlags) run(cmd *cobra.Command, call func(context.Context, *bedrocka
 		return c.explain(err)
 	}
 	return printJSON(cmd.OutOrStdout(), out)
+}
+
+// pager is what the SDKs' list paginators have in common.
+type pager[O, Opt any] interface {
+	HasMorePages() bool
+	NextPage(context.Context, ...func(*Opt)) (O, error)
+}
+
+// allPages reads every page of p and returns the items of all of them (an
+// empty list, not nil, when there are none).
+func allPages[T, O, Opt any](ctx context.Context, p pager[O, Opt], items func(O) []T) ([]T, error) {
+	all := []T{}
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, items(page)...)
+	}
+	return all, nil
 }
 
 // explain adds a hint to a connection failure against the address found
@@ -121,15 +154,7 @@ func (c *connFlags) explain(err error) error {
 
 // runCognito calls one Cognito user-pool operation and prints its output.
 func (c *connFlags) runCognito(cmd *cobra.Command, call func(context.Context, *cognitoidentityprovider.Client) (any, error)) error {
-	client, err := c.cognito(cmd.Context(), cmd.ErrOrStderr())
-	if err != nil {
-		return err
-	}
-	out, err := call(cmd.Context(), client)
-	if err != nil {
-		return c.explain(err)
-	}
-	return printJSON(cmd.OutOrStdout(), out)
+	return runWith(cmd, c, c.cognito, call)
 }
 
 func fileExists(p string) bool {

@@ -18,29 +18,13 @@ import (
 
 // iamClient returns an IAM client for toolgate's IAM API at /iam/.
 func (c *connFlags) iamClient(ctx context.Context, stderr io.Writer) (*iamsdk.Client, error) {
-	endpoint, cfg, fromFile, err := c.resolve(ctx, stderr)
-	if err != nil {
-		return nil, err
-	}
-	return iamsdk.NewFromConfig(cfg, func(o *iamsdk.Options) {
-		o.BaseEndpoint = aws.String(strings.TrimSuffix(endpoint, "/") + "/iam/")
-		if fromFile {
-			o.RetryMaxAttempts = 1
-		}
-	}), nil
+	return sdkClient(ctx, c, stderr, "/iam/", iamsdk.NewFromConfig,
+		func(o *iamsdk.Options, endpoint string) { o.BaseEndpoint = &endpoint })
 }
 
 // runIAM calls IAM operations and prints what call returns.
 func (c *connFlags) runIAM(cmd *cobra.Command, call func(context.Context, *iamsdk.Client) (any, error)) error {
-	client, err := c.iamClient(cmd.Context(), cmd.ErrOrStderr())
-	if err != nil {
-		return err
-	}
-	out, err := call(cmd.Context(), client)
-	if err != nil {
-		return c.explain(err)
-	}
-	return printJSON(cmd.OutOrStdout(), out)
+	return runWith(cmd, c, c.iamClient, call)
 }
 
 func newIAMCmd() *cobra.Command {
@@ -112,16 +96,8 @@ func newIAMUserCmd(conn *connFlags) *cobra.Command {
 		Use: "list", Short: "List users", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return conn.runIAM(cmd, func(ctx context.Context, c *iamsdk.Client) (any, error) {
-				var all []iamtypes.User
-				p := iamsdk.NewListUsersPaginator(c, &iamsdk.ListUsersInput{})
-				for p.HasMorePages() {
-					out, err := p.NextPage(ctx)
-					if err != nil {
-						return nil, err
-					}
-					all = append(all, out.Users...)
-				}
-				return all, nil
+				return allPages(ctx, iamsdk.NewListUsersPaginator(c, &iamsdk.ListUsersInput{}),
+					func(out *iamsdk.ListUsersOutput) []iamtypes.User { return out.Users })
 			})
 		},
 	}
@@ -276,18 +252,12 @@ func newIAMRoleCmd(conn *connFlags) *cobra.Command {
 		Use: "list", Short: "List roles", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return conn.runIAM(cmd, func(ctx context.Context, c *iamsdk.Client) (any, error) {
-				var all []iamtypes.Role
-				p := iamsdk.NewListRolesPaginator(c, &iamsdk.ListRolesInput{})
-				for p.HasMorePages() {
-					out, err := p.NextPage(ctx)
-					if err != nil {
-						return nil, err
-					}
-					for _, r := range out.Roles {
-						all = append(all, decodedRole(&r))
-					}
+				all, err := allPages(ctx, iamsdk.NewListRolesPaginator(c, &iamsdk.ListRolesInput{}),
+					func(out *iamsdk.ListRolesOutput) []iamtypes.Role { return out.Roles })
+				for i := range all {
+					all[i] = decodedRole(&all[i])
 				}
-				return all, nil
+				return all, err
 			})
 		},
 	}

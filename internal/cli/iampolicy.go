@@ -129,16 +129,8 @@ func newIAMPolicyCmd(conn *connFlags) *cobra.Command {
 		Use: "list [--scope All|AWS|Local]", Short: "List policies (AWS: the built-in templates; Local: yours)", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return conn.runIAM(cmd, func(ctx context.Context, c *iamsdk.Client) (any, error) {
-				var all []iamtypes.Policy
-				p := iamsdk.NewListPoliciesPaginator(c, &iamsdk.ListPoliciesInput{Scope: iamtypes.PolicyScopeType(scope)})
-				for p.HasMorePages() {
-					out, err := p.NextPage(ctx)
-					if err != nil {
-						return nil, err
-					}
-					all = append(all, out.Policies...)
-				}
-				return nonNil(all), nil
+				return allPages(ctx, iamsdk.NewListPoliciesPaginator(c, &iamsdk.ListPoliciesInput{Scope: iamtypes.PolicyScopeType(scope)}),
+					func(out *iamsdk.ListPoliciesOutput) []iamtypes.Policy { return out.Policies })
 			})
 		},
 	}
@@ -288,15 +280,11 @@ the first two the deciding statement is printed with its policy.`,
 				if err != nil {
 					return nil, err
 				}
-				var out []decision
 				p := iamsdk.NewSimulatePrincipalPolicyPaginator(c, &iamsdk.SimulatePrincipalPolicyInput{
 					PolicySourceArn: aws.String(arn), ActionNames: actions, ResourceArns: resources, ContextEntries: entries,
 				})
-				for p.HasMorePages() {
-					page, err := p.NextPage(ctx)
-					if err != nil {
-						return nil, err
-					}
+				return allPages(ctx, p, func(page *iamsdk.SimulatePrincipalPolicyOutput) []decision {
+					out := make([]decision, 0, len(page.EvaluationResults))
 					for _, r := range page.EvaluationResults {
 						d := decision{Action: aws.ToString(r.EvalActionName), Resource: aws.ToString(r.EvalResourceName),
 							Decision: string(r.EvalDecision), MissingContextValues: r.MissingContextValues}
@@ -305,8 +293,8 @@ the first two the deciding statement is printed with its policy.`,
 						}
 						out = append(out, d)
 					}
-				}
-				return out, nil
+					return out
+				})
 			})
 		},
 	}

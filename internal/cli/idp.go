@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -162,38 +163,61 @@ func newIdPClientCmd(conn *connFlags) *cobra.Command {
 	return cmd
 }
 
-// extension calls toolgate's own extension API (/toolgate/…), signed with
-// SigV4 under the signing name "toolgate" with the same credentials the
-// AWS-API commands use.
+// extension POSTs in as JSON to toolgate's own extension API (/toolgate/…)
+// and decodes the JSON answer into out.
 func (c *connFlags) extension(ctx context.Context, stderr io.Writer, path string, in, out any) error {
-	endpoint, cfg, _, err := c.resolve(ctx, stderr)
-	if err != nil {
-		return err
-	}
 	body, _ := json.Marshal(in)
-	req, err := http.NewRequestWithContext(ctx, "POST", strings.TrimSuffix(endpoint, "/")+"/toolgate"+path, bytes.NewReader(body))
+	resp, err := c.extensionRequest(ctx, stderr, "POST", path, nil, body)
 	if err != nil {
 		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	creds, err := cfg.Credentials.Retrieve(ctx)
-	if err != nil {
-		return err
-	}
-	sum := sha256.Sum256(body)
-	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), server.ExtensionSigningName, cfg.Region, time.Now()); err != nil {
-		return err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return c.explain(err)
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	return json.Unmarshal(data, out)
+}
+
+// extensionRequest sends a request to toolgate's extension API, signed with
+// SigV4 under the signing name "toolgate" with the same credentials the
+// AWS-API commands use, and returns the successful response; errors carry
+// the server's message. A non-nil body is sent as JSON.
+func (c *connFlags) extensionRequest(ctx context.Context, stderr io.Writer, method, path string, query url.Values, body []byte) (*http.Response, error) {
+	endpoint, cfg, err := c.resolve(ctx, stderr)
+	if err != nil {
+		return nil, err
+	}
+	u := strings.TrimSuffix(endpoint, "/") + "/toolgate" + path
+	if len(query) > 0 {
+		u += "?" + query.Encode()
+	}
+	var r io.Reader
+	if body != nil {
+		r = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, r)
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	creds, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(body)
+	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), server.ExtensionSigningName, cfg.Region, time.Now()); err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, c.explain(err)
+	}
 	if resp.StatusCode/100 != 2 {
+		defer resp.Body.Close()
+		data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 		var e struct{ Message string }
 		json.Unmarshal(data, &e)
-		return fmt.Errorf("%s: %s (HTTP %d)", resp.Header.Get("X-Amzn-ErrorType"), e.Message, resp.StatusCode)
+		return nil, fmt.Errorf("%s: %s (HTTP %d)", resp.Header.Get("X-Amzn-ErrorType"), e.Message, resp.StatusCode)
 	}
-	return json.Unmarshal(data, out)
+	return resp, nil
 }

@@ -85,20 +85,10 @@ func newGatewayCmd() *cobra.Command {
 	list := &cobra.Command{
 		Use: "list", Short: "List gateways", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := conn.client(cmd.Context(), cmd.ErrOrStderr())
-			if err != nil {
-				return err
-			}
-			items := []types.GatewaySummary{}
-			p := bedrockagentcorecontrol.NewListGatewaysPaginator(c, &bedrockagentcorecontrol.ListGatewaysInput{})
-			for p.HasMorePages() {
-				page, err := p.NextPage(cmd.Context())
-				if err != nil {
-					return err
-				}
-				items = append(items, page.Items...)
-			}
-			return printJSON(cmd.OutOrStdout(), items)
+			return conn.run(cmd, func(ctx context.Context, c *bedrockagentcorecontrol.Client) (any, error) {
+				return allPages(ctx, bedrockagentcorecontrol.NewListGatewaysPaginator(c, &bedrockagentcorecontrol.ListGatewaysInput{}),
+					func(page *bedrockagentcorecontrol.ListGatewaysOutput) []types.GatewaySummary { return page.Items })
+			})
 		},
 	}
 	get := &cobra.Command{
@@ -207,20 +197,10 @@ func newTargetCmd() *cobra.Command {
 	list := &cobra.Command{
 		Use: "list", Short: "List a gateway's targets", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := conn.client(cmd.Context(), cmd.ErrOrStderr())
-			if err != nil {
-				return err
-			}
-			items := []types.TargetSummary{}
-			p := bedrockagentcorecontrol.NewListGatewayTargetsPaginator(c, &bedrockagentcorecontrol.ListGatewayTargetsInput{GatewayIdentifier: aws.String(gateway)})
-			for p.HasMorePages() {
-				page, err := p.NextPage(cmd.Context())
-				if err != nil {
-					return err
-				}
-				items = append(items, page.Items...)
-			}
-			return printJSON(cmd.OutOrStdout(), items)
+			return conn.run(cmd, func(ctx context.Context, c *bedrockagentcorecontrol.Client) (any, error) {
+				return allPages(ctx, bedrockagentcorecontrol.NewListGatewayTargetsPaginator(c, &bedrockagentcorecontrol.ListGatewayTargetsInput{GatewayIdentifier: aws.String(gateway)}),
+					func(page *bedrockagentcorecontrol.ListGatewayTargetsOutput) []types.TargetSummary { return page.Items })
+			})
 		},
 	}
 	get := &cobra.Command{
@@ -279,20 +259,12 @@ func newCredentialProviderCmd() *cobra.Command {
 	list := &cobra.Command{
 		Use: "list", Short: "List API-key credential providers", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := conn.client(cmd.Context(), cmd.ErrOrStderr())
-			if err != nil {
-				return err
-			}
-			items := []types.ApiKeyCredentialProviderItem{}
-			p := bedrockagentcorecontrol.NewListApiKeyCredentialProvidersPaginator(c, &bedrockagentcorecontrol.ListApiKeyCredentialProvidersInput{})
-			for p.HasMorePages() {
-				page, err := p.NextPage(cmd.Context())
-				if err != nil {
-					return err
-				}
-				items = append(items, page.CredentialProviders...)
-			}
-			return printJSON(cmd.OutOrStdout(), items)
+			return conn.run(cmd, func(ctx context.Context, c *bedrockagentcorecontrol.Client) (any, error) {
+				return allPages(ctx, bedrockagentcorecontrol.NewListApiKeyCredentialProvidersPaginator(c, &bedrockagentcorecontrol.ListApiKeyCredentialProvidersInput{}),
+					func(page *bedrockagentcorecontrol.ListApiKeyCredentialProvidersOutput) []types.ApiKeyCredentialProviderItem {
+						return page.CredentialProviders
+					})
+			})
 		},
 	}
 	del := &cobra.Command{

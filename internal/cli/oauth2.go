@@ -86,20 +86,12 @@ or by its endpoints (--issuer and --token-endpoint). Targets then use it with
 	list := &cobra.Command{
 		Use: "list-oauth2", Short: "List OAuth2 credential providers", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := conn.client(cmd.Context(), cmd.ErrOrStderr())
-			if err != nil {
-				return err
-			}
-			items := []types.Oauth2CredentialProviderItem{}
-			p := bedrockagentcorecontrol.NewListOauth2CredentialProvidersPaginator(c, &bedrockagentcorecontrol.ListOauth2CredentialProvidersInput{})
-			for p.HasMorePages() {
-				page, err := p.NextPage(cmd.Context())
-				if err != nil {
-					return err
-				}
-				items = append(items, page.CredentialProviders...)
-			}
-			return printJSON(cmd.OutOrStdout(), items)
+			return conn.run(cmd, func(ctx context.Context, c *bedrockagentcorecontrol.Client) (any, error) {
+				return allPages(ctx, bedrockagentcorecontrol.NewListOauth2CredentialProvidersPaginator(c, &bedrockagentcorecontrol.ListOauth2CredentialProvidersInput{}),
+					func(page *bedrockagentcorecontrol.ListOauth2CredentialProvidersOutput) []types.Oauth2CredentialProviderItem {
+						return page.CredentialProviders
+					})
+			})
 		},
 	}
 	get := &cobra.Command{

@@ -125,20 +125,12 @@ func newWorkloadIdentityCmd() *cobra.Command {
 	list := &cobra.Command{
 		Use: "list", Short: "List workload identities (each gateway has one)", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := conn.client(cmd.Context(), cmd.ErrOrStderr())
-			if err != nil {
-				return err
-			}
-			items := []types.WorkloadIdentityType{}
-			p := bedrockagentcorecontrol.NewListWorkloadIdentitiesPaginator(c, &bedrockagentcorecontrol.ListWorkloadIdentitiesInput{})
-			for p.HasMorePages() {
-				page, err := p.NextPage(cmd.Context())
-				if err != nil {
-					return conn.explain(err)
-				}
-				items = append(items, page.WorkloadIdentities...)
-			}
-			return printJSON(cmd.OutOrStdout(), items)
+			return conn.run(cmd, func(ctx context.Context, c *bedrockagentcorecontrol.Client) (any, error) {
+				return allPages(ctx, bedrockagentcorecontrol.NewListWorkloadIdentitiesPaginator(c, &bedrockagentcorecontrol.ListWorkloadIdentitiesInput{}),
+					func(page *bedrockagentcorecontrol.ListWorkloadIdentitiesOutput) []types.WorkloadIdentityType {
+						return page.WorkloadIdentities
+					})
+			})
 		},
 	}
 	get := &cobra.Command{
