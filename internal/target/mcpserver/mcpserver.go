@@ -130,6 +130,11 @@ func dial(ctx context.Context, c *mcp.Client, endpoint string, env target.Env) (
 	return c.Connect(ctx, tr, &mcp.ClientSessionOptions{ProtocolVersion: protocolVersion})
 }
 
+// codeRejected is the code of the go-sdk's "rejected by transport" error,
+// which wraps every request that did not reach the server (a refused
+// connection, a failed credential).
+const codeRejected = -32005
+
 // retryable reports whether a failed call never reached a live session,
 // so sending it again on a new one cannot run the tool twice.
 func retryable(err error) bool {
@@ -157,12 +162,13 @@ func (t *openTarget) Call(ctx context.Context, tool string, args json.RawMessage
 			return res, nil
 		}
 		var we *jsonrpc.Error
-		if errors.As(err, &we) {
+		rejected := errors.As(err, &we) && we.Code == codeRejected
+		if we != nil && !rejected {
 			// The server answered: the session is fine, the call is not.
 			return failure(tool, "the MCP server refused the call", err, info.Debug), nil
 		}
 		t.drop(s)
-		if attempt == 0 && retryable(err) && ctx.Err() == nil {
+		if attempt == 0 && (rejected || retryable(err)) && ctx.Err() == nil {
 			continue
 		}
 		return failure(tool, "the MCP server could not be reached", err, info.Debug), nil
