@@ -20,12 +20,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
-	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
-	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/toolgate/toolgate/internal/arn"
 	"github.com/toolgate/toolgate/internal/audit"
@@ -146,54 +143,13 @@ func TestAuditTrail(t *testing.T) {
 
 	// The embedded IdP: a client secret and a token that a gateway
 	// requiring an audience refuses.
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion("us-east-1"),
-		awsconfig.WithSharedCredentialsFiles([]string{filepath.Join(tg.dir, "credentials")}),
-		awsconfig.WithSharedConfigFiles([]string{filepath.Join(tg.dir, "no-config")}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cog := cip.NewFromConfig(awsCfg, func(o *cip.Options) { o.BaseEndpoint = aws.String("http://" + tg.addrs.Control + "/cognito-idp/") })
-	pool, err := cog.CreateUserPool(ctx, &cip.CreateUserPoolInput{PoolName: aws.String("agents")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	poolID := aws.ToString(pool.UserPool.Id)
-	if _, err := cog.CreateResourceServer(ctx, &cip.CreateResourceServerInput{
-		UserPoolId: aws.String(poolID), Identifier: aws.String("gw"), Name: aws.String("gw"),
-		Scopes: []ciptypes.ResourceServerScopeType{{ScopeName: aws.String("invoke"), ScopeDescription: aws.String("invoke")}},
-	}); err != nil {
-		t.Fatal(err)
-	}
-	client, err := cog.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{
-		UserPoolId: aws.String(poolID), ClientName: aws.String("agent"), GenerateSecret: true,
-		AllowedOAuthFlows: []ciptypes.OAuthFlowType{ciptypes.OAuthFlowTypeClientCredentials}, AllowedOAuthFlowsUserPoolClient: true,
-		AllowedOAuthScopes: []string{"gw/invoke"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	clientID, clientSecret := aws.ToString(client.UserPoolClient.ClientId), aws.ToString(client.UserPoolClient.ClientSecret)
+	cl := newIdPClient(t, cognitoClient(t, tg), "agents", "gw", "invoke", "agent")
 	dataURL := "http://" + tg.addrs.Data
 	jwtURL := jwtGateway(t, tg, "needs-aud", types.CustomJWTAuthorizerConfiguration{
-		DiscoveryUrl: aws.String(idp.DiscoveryURL(dataURL, poolID)), AllowedAudience: []string{"https://api.example"},
+		DiscoveryUrl: aws.String(idp.DiscoveryURL(dataURL, cl.poolID)), AllowedAudience: []string{"https://api.example"},
 	}, up.URL)
-	form := url.Values{"grant_type": {"client_credentials"}, "scope": {"gw/invoke"}}
-	req, _ := http.NewRequest("POST", idp.TokenEndpoint(dataURL, poolID), strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(clientID, clientSecret)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	json.NewDecoder(resp.Body).Decode(&tok)
-	resp.Body.Close()
-	if tok.AccessToken == "" {
-		t.Fatal("no token")
-	}
-	if _, err := connectWith(jwtURL, tok.AccessToken); err == nil {
+	tok := cl.token(t, dataURL)
+	if _, err := connectWith(jwtURL, tok); err == nil {
 		t.Fatal("a token without aud was accepted by a gateway requiring one")
 	}
 
@@ -212,7 +168,7 @@ func TestAuditTrail(t *testing.T) {
 		Region: "us-east-1", BaseEndpoint: aws.String("http://" + tg.addrs.Control), RetryMaxAttempts: 1,
 		Credentials: credentials.NewStaticCredentialsProvider(alice.AccessKeyID, alice.SecretAccessKey, ""),
 	})
-	_, err = asAlice.CreateGateway(ctx, &bedrockagentcorecontrol.CreateGatewayInput{
+	_, err := asAlice.CreateGateway(ctx, &bedrockagentcorecontrol.CreateGatewayInput{
 		Name: aws.String("forbidden"), RoleArn: aws.String("arn:aws:iam::123456789012:role/gw"), AuthorizerType: types.AuthorizerTypeNone,
 	})
 	if apiErrorCode(err) != "AccessDeniedException" {
@@ -272,7 +228,7 @@ func TestAuditTrail(t *testing.T) {
 	}
 	db, _ := os.ReadFile(filepath.Join(tg.dir, "toolgate.db"))
 	wal, _ := os.ReadFile(filepath.Join(tg.dir, "toolgate.db-wal"))
-	for name, secret := range map[string]string{"API key": secretMarker, "client secret": clientSecret, "token": tok.AccessToken, "alice's secret key": alice.SecretAccessKey} {
+	for name, secret := range map[string]string{"API key": secretMarker, "client secret": cl.secret, "token": tok, "alice's secret key": alice.SecretAccessKey} {
 		for where, data := range map[string][]byte{"audit store": allJSON, "audit file": raw, "database": db, "database WAL": wal} {
 			if bytes.Contains(data, []byte(secret)) {
 				t.Errorf("%s found in the %s", name, where)

@@ -12,7 +12,6 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,10 +20,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
-	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/toolgate/toolgate/internal/config"
 	"github.com/toolgate/toolgate/internal/idp"
@@ -77,35 +74,11 @@ func TestReplicasShareTheEmbeddedIdP(t *testing.T) {
 	a, b := c.replicas[0], c.replicas[1]
 	up, seen := upstream(t)
 
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion("us-east-1"),
-		awsconfig.WithSharedCredentialsFiles([]string{filepath.Join(a.dir, "credentials")}),
-		awsconfig.WithSharedConfigFiles([]string{filepath.Join(a.dir, "no-config")}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cog := cip.NewFromConfig(awsCfg, func(o *cip.Options) { o.BaseEndpoint = aws.String("http://" + a.addrs.Control + "/cognito-idp/") })
-	pool, err := cog.CreateUserPool(ctx, &cip.CreateUserPoolInput{PoolName: aws.String("agents")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	poolID := aws.ToString(pool.UserPool.Id)
-	if _, err := cog.CreateResourceServer(ctx, &cip.CreateResourceServerInput{
-		UserPoolId: aws.String(poolID), Identifier: aws.String("gw"), Name: aws.String("gateway"),
-		Scopes: []ciptypes.ResourceServerScopeType{{ScopeName: aws.String("invoke"), ScopeDescription: aws.String("call tools")}},
-	}); err != nil {
-		t.Fatal(err)
-	}
-	client, err := cog.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{
-		UserPoolId: aws.String(poolID), ClientName: aws.String("agent"), GenerateSecret: true,
-		AllowedOAuthFlows: []ciptypes.OAuthFlowType{ciptypes.OAuthFlowTypeClientCredentials}, AllowedOAuthFlowsUserPoolClient: true,
-		AllowedOAuthScopes: []string{"gw/invoke"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	clientID, secret := aws.ToString(client.UserPoolClient.ClientId), aws.ToString(client.UserPoolClient.ClientSecret)
+	cog := cognitoClient(t, a)
+	cl := newIdPClient(t, cog, "agents", "gw", "invoke", "agent")
+	poolID := cl.poolID
 	gwURL := jwtGateway(t, a, "idp-gw", types.CustomJWTAuthorizerConfiguration{
-		DiscoveryUrl: aws.String(idp.DiscoveryURL(lb.srv.URL, poolID)), AllowedClients: []string{clientID}, AllowedScopes: []string{"gw/invoke"},
+		DiscoveryUrl: aws.String(idp.DiscoveryURL(lb.srv.URL, poolID)), AllowedClients: []string{cl.clientID}, AllowedScopes: []string{cl.scope},
 	}, up.URL)
 	if !strings.HasPrefix(gwURL, lb.srv.URL+"/") {
 		t.Fatalf("gatewayUrl %s is not on the balancer %s", gwURL, lb.srv.URL)
@@ -114,31 +87,17 @@ func TestReplicasShareTheEmbeddedIdP(t *testing.T) {
 	// token asks replica host's token endpoint directly; it returns the
 	// token and the kid it is signed with, or the HTTP status.
 	token := func(host string) (tok, kid string, status int) {
-		form := url.Values{"grant_type": {"client_credentials"}, "scope": {"gw/invoke"}}
-		req, _ := http.NewRequest("POST", idp.TokenEndpoint("http://"+host, poolID), strings.NewReader(form.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Host = strings.TrimPrefix(lb.srv.URL, "http://")
-		req.SetBasicAuth(clientID, secret)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
+		tok, status, _ = cl.tokenFrom(t, "http://"+host, strings.TrimPrefix(lb.srv.URL, "http://"))
+		if status != 200 {
+			return "", "", status
 		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			return "", "", resp.StatusCode
-		}
-		var out struct {
-			AccessToken string `json:"access_token"`
-		}
-		json.Unmarshal(body, &out)
-		head, _, _ := strings.Cut(out.AccessToken, ".")
+		head, _, _ := strings.Cut(tok, ".")
 		raw, _ := base64.RawURLEncoding.DecodeString(head)
 		var h struct {
 			Kid string `json:"kid"`
 		}
 		json.Unmarshal(raw, &h)
-		return out.AccessToken, h.Kid, 200
+		return tok, h.Kid, 200
 	}
 	// callOn calls a tool through replica host's data plane (with the
 	// balancer's Host, as the balancer would send it).
@@ -202,7 +161,7 @@ func TestReplicasShareTheEmbeddedIdP(t *testing.T) {
 	}
 
 	// Delete the app client through A: no replica issues it tokens.
-	if _, err := cog.DeleteUserPoolClient(ctx, &cip.DeleteUserPoolClientInput{UserPoolId: aws.String(poolID), ClientId: aws.String(clientID)}); err != nil {
+	if _, err := cog.DeleteUserPoolClient(ctx, &cip.DeleteUserPoolClientInput{UserPoolId: aws.String(poolID), ClientId: aws.String(cl.clientID)}); err != nil {
 		t.Fatal(err)
 	}
 	untilChanged(t, hosts, "refuses the deleted client", func(from string) bool {
