@@ -18,11 +18,8 @@ func (a *api) createAPIKeyProvider(w http.ResponseWriter, r *http.Request) error
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	if err := managedOnly(req.APIKeySecretSource); err != nil {
-		return err
-	}
 	name := *req.Name
-	sealed, err := a.Vault.Seal(catalog.APIKeyAAD(name), []byte(deref(req.APIKey)))
+	sealed, err := a.sealAPIKey(req.APIKeySecretSource, name, req.APIKey)
 	if err != nil {
 		return err
 	}
@@ -63,11 +60,8 @@ func (a *api) updateAPIKeyProvider(w http.ResponseWriter, r *http.Request) error
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	if err := managedOnly(req.APIKeySecretSource); err != nil {
-		return err
-	}
 	name := *req.Name
-	sealed, err := a.Vault.Seal(catalog.APIKeyAAD(name), []byte(deref(req.APIKey)))
+	sealed, err := a.sealAPIKey(req.APIKeySecretSource, name, req.APIKey)
 	if err != nil {
 		return err
 	}
@@ -96,10 +90,7 @@ func (a *api) deleteAPIKeyProvider(w http.ResponseWriter, r *http.Request) error
 	} else if err != nil {
 		return err
 	}
-	a.afterWrite(r.Context())
-	w.Header().Set("X-Amzn-Requestid", requestID(r))
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return a.deleted(w, r)
 }
 
 func (a *api) listAPIKeyProviders(w http.ResponseWriter, r *http.Request) error {
@@ -107,11 +98,7 @@ func (a *api) listAPIKeyProviders(w http.ResponseWriter, r *http.Request) error 
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	page := store.Page{After: deref(req.NextToken), Limit: 10}
-	if req.MaxResults != nil {
-		page.Limit = int(*req.MaxResults)
-	}
-	items, next, err := a.Store.ListAPIKeyProviders(r.Context(), page)
+	items, next, err := a.Store.ListAPIKeyProviders(r.Context(), bodyPage(req.NextToken, req.MaxResults))
 	if err != nil {
 		return listError(err)
 	}
@@ -145,6 +132,15 @@ func (a *api) apiKeyProviderOut(p store.APIKeyProvider) agentcore.ApiKeyCredenti
 		CreatedTime:           agentcore.NewEpochSeconds(p.CreatedAt),
 		LastUpdatedTime:       agentcore.NewEpochSeconds(p.UpdatedAt),
 	}
+}
+
+// sealAPIKey seals the API key of provider name, which must be MANAGED
+// (toolgate's vault keeps it).
+func (a *api) sealAPIKey(src agentcore.SecretSourceType, name string, key *string) ([]byte, error) {
+	if err := managedOnly(src); err != nil {
+		return nil, err
+	}
+	return a.Vault.Seal(catalog.APIKeyAAD(name), []byte(deref(key)))
 }
 
 // managedOnly refuses EXTERNAL secrets: they live in AWS Secrets Manager,

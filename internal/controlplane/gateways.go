@@ -284,6 +284,25 @@ func canonical(v any) ([]byte, string, error) {
 	return raw, hex.EncodeToString(sum[:]), nil
 }
 
+// bodyPage is the store page a List request body asks for: after its
+// nextToken, maxResults items, 10 (the service default) when unset.
+func bodyPage(nextToken *string, maxResults *int32) store.Page {
+	page := store.Page{After: deref(nextToken), Limit: 10}
+	if maxResults != nil {
+		page.Limit = int(*maxResults)
+	}
+	return page
+}
+
+// deleted answers a successful Delete: 204 and no body, after the change
+// has been announced.
+func (a *api) deleted(w http.ResponseWriter, r *http.Request) error {
+	a.afterWrite(r.Context())
+	w.Header().Set("X-Amzn-Requestid", requestID(r))
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
 // pageParams reads the maxResults/nextToken query parameters (validated as
 // the contract states) into a store page.
 func pageParams(r *http.Request) (store.Page, error) {

@@ -88,11 +88,7 @@ func (a *api) getOAuth2Provider(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out, err := a.oauth2ProviderOut(p)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, r, http.StatusOK, out)
+	return a.writeOAuth2Provider(w, r, p)
 }
 
 func (a *api) updateOAuth2Provider(w http.ResponseWriter, r *http.Request) error {
@@ -143,11 +139,7 @@ func (a *api) updateOAuth2Provider(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	a.afterWrite(r.Context())
-	out, err := a.oauth2ProviderOut(p)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, r, http.StatusOK, out)
+	return a.writeOAuth2Provider(w, r, p)
 }
 
 func (a *api) deleteOAuth2Provider(w http.ResponseWriter, r *http.Request) error {
@@ -164,10 +156,7 @@ func (a *api) deleteOAuth2Provider(w http.ResponseWriter, r *http.Request) error
 	} else if err != nil {
 		return err
 	}
-	a.afterWrite(r.Context())
-	w.Header().Set("X-Amzn-Requestid", requestID(r))
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return a.deleted(w, r)
 }
 
 func (a *api) listOAuth2Providers(w http.ResponseWriter, r *http.Request) error {
@@ -179,11 +168,7 @@ func (a *api) listOAuth2Providers(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	page := store.Page{After: deref(req.NextToken), Limit: 10}
-	if req.MaxResults != nil {
-		page.Limit = int(*req.MaxResults)
-	}
-	items, next, err := ps.ListOAuth2Providers(r.Context(), page)
+	items, next, err := ps.ListOAuth2Providers(r.Context(), bodyPage(req.NextToken, req.MaxResults))
 	if err != nil {
 		return listError(err)
 	}
@@ -210,6 +195,15 @@ func (a *api) loadOAuth2Provider(r *http.Request, name string) (store.OAuth2Prov
 		return p, errNotFound("OAuth2 credential provider %s not found", name)
 	}
 	return p, err
+}
+
+// writeOAuth2Provider answers a Get or an Update with p.
+func (a *api) writeOAuth2Provider(w http.ResponseWriter, r *http.Request, p store.OAuth2Provider) error {
+	out, err := a.oauth2ProviderOut(p)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, r, http.StatusOK, out)
 }
 
 // oauth2ProviderOut is the Get shape of a stored provider: everything but
