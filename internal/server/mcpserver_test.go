@@ -7,8 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -431,4 +435,107 @@ func wantValidation(t *testing.T, err error, field, msg string) {
 		}
 	}
 	t.Errorf("ValidationException %q (%+v) does not name %s with %q", aws.ToString(ve.Message), ve.FieldList, field, msg)
+}
+
+// TestMCPServerTargetServerEverything puts the reference TypeScript server
+// (@modelcontextprotocol/server-everything, pinned in .ci/run) behind an
+// mcpServer target: discovery, a forwarded call and its result, through an
+// MCP server toolgate did not write.
+func TestMCPServerTargetServerEverything(t *testing.T) {
+	node := npmBin(t, "node")
+	script, err := filepath.EvalSymlinks(npmBin(t, "mcp-server-everything"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The server listens on every interface and has no host option; a
+	// preloaded module pins it to 127.0.0.1.
+	dir := t.TempDir()
+	preload := filepath.Join(dir, "loopback.cjs")
+	if err := os.WriteFile(preload, []byte(`const net = require("net");
+const listen = net.Server.prototype.listen;
+net.Server.prototype.listen = function (...args) {
+  if (typeof args[0] === "number" || (typeof args[0] === "string" && /^\d+$/.test(args[0]))) {
+    const cb = typeof args[args.length - 1] === "function" ? args[args.length - 1] : undefined;
+    return listen.call(this, Number(args[0]), "127.0.0.1", cb);
+  }
+  return listen.apply(this, args);
+};
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, node, "--require", preload, script, "streamableHttp")
+	cmd.Env = append(os.Environ(), fmt.Sprintf("PORT=%d", port))
+	var logs syncBuffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); _ = cmd.Wait() })
+	endpoint := fmt.Sprintf("http://127.0.0.1:%d/mcp", port)
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server-everything did not start:\n%s", logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	tg := start(t, t.TempDir())
+	gw, err := tg.control.CreateGateway(context.Background(), &bedrockagentcorecontrol.CreateGatewayInput{
+		Name: aws.String("everything-gw"), RoleArn: aws.String("arn:aws:iam::123456789012:role/gw"), AuthorizerType: types.AuthorizerTypeNone,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tg.control.CreateGatewayTarget(context.Background(), mcpServerTarget(gw.GatewayId, "everything", endpoint)); err != nil {
+		t.Fatalf("%v\n%s", err, logs.String())
+	}
+	cs := mcpSession(t, aws.ToString(gw.GatewayUrl), "2025-11-25", nil)
+	names := sortedToolNames(t, cs)
+	for _, want := range []string{"everything___echo", "everything___get-sum"} {
+		if !slices.Contains(names, want) {
+			t.Fatalf("%s not listed: %v", want, names)
+		}
+	}
+	res := callTool(t, cs, "everything___echo", map[string]any{"message": "héllo gateway"})
+	if res.IsError || firstText(res) != "Echo: héllo gateway" {
+		t.Errorf("echo: isError=%v %q", res.IsError, firstText(res))
+	}
+	res = callTool(t, cs, "everything___get-sum", map[string]any{"a": 2, "b": 40})
+	if res.IsError || !strings.Contains(firstText(res), "42") {
+		t.Errorf("get-sum: isError=%v %q", res.IsError, firstText(res))
+	}
+	// The server validates arguments itself: an error result, not a failure.
+	res = callTool(t, cs, "everything___echo", map[string]any{"message": 7})
+	if !res.IsError {
+		t.Errorf("echo with a number: %q", firstText(res))
+	}
+}
+
+// TestMCPServerTargetEgressPolicy: target upstreams go through the egress
+// client, so egress.deny_private refuses a server on loopback, by name.
+func TestMCPServerTargetEgressPolicy(t *testing.T) {
+	rm := newRemoteMCP(t, func(*http.Request, []byte) bool { return true })
+	tg := startWith(t, t.TempDir(), func(c *config.Config) { c.Egress.DenyPrivate = true })
+	gw, err := tg.control.CreateGateway(context.Background(), &bedrockagentcorecontrol.CreateGatewayInput{
+		Name: aws.String("private-gw"), RoleArn: aws.String("arn:aws:iam::123456789012:role/gw"), AuthorizerType: types.AuthorizerTypeNone,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = tg.control.CreateGatewayTarget(context.Background(), mcpServerTarget(gw.GatewayId, "weather", rm.url()))
+	wantValidation(t, err, "targetConfiguration.mcp.mcpServer.endpoint", "egress.deny_private")
+	if n := rm.calls.Load(); n != 0 {
+		t.Errorf("the server got %d requests", n)
+	}
 }
