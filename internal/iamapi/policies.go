@@ -497,18 +497,25 @@ func paramOf(kind string) string {
 	return "UserName"
 }
 
+// attachmentParams validates the user or role name and the PolicyArn of an
+// attach or detach, and loads the principal.
+func (h *Handler) attachmentParams(c *call, kind string) (store.Principal, string, error) {
+	name, arn := c.p.get(paramOf(kind)), c.p.get("PolicyArn")
+	var v validation
+	checkName(&v, paramOf(kind), name, 128, true)
+	if arn == "" {
+		v.add("PolicyArn", nil, "Member must not be null")
+	}
+	if err := v.err(); err != nil {
+		return store.Principal{}, "", err
+	}
+	p, err := h.principal(c.ctx, kind, name)
+	return p, arn, err
+}
+
 func attachPolicy(kind string) func(*Handler, *call) (any, error) {
 	return func(h *Handler, c *call) (any, error) {
-		name, arn := c.p.get(paramOf(kind)), c.p.get("PolicyArn")
-		var v validation
-		checkName(&v, paramOf(kind), name, 128, true)
-		if arn == "" {
-			v.add("PolicyArn", nil, "Member must not be null")
-		}
-		if err := v.err(); err != nil {
-			return nil, err
-		}
-		p, err := h.principal(c.ctx, kind, name)
+		p, arn, err := h.attachmentParams(c, kind)
 		if err != nil {
 			return nil, err
 		}
@@ -536,16 +543,7 @@ func attachPolicy(kind string) func(*Handler, *call) (any, error) {
 
 func detachPolicy(kind string) func(*Handler, *call) (any, error) {
 	return func(h *Handler, c *call) (any, error) {
-		name, arn := c.p.get(paramOf(kind)), c.p.get("PolicyArn")
-		var v validation
-		checkName(&v, paramOf(kind), name, 128, true)
-		if arn == "" {
-			v.add("PolicyArn", nil, "Member must not be null")
-		}
-		if err := v.err(); err != nil {
-			return nil, err
-		}
-		p, err := h.principal(c.ctx, kind, name)
+		p, arn, err := h.attachmentParams(c, kind)
 		if err != nil {
 			return nil, err
 		}

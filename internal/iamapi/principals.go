@@ -220,19 +220,25 @@ func (h *Handler) listed(ctx context.Context, kind, prefix string) ([]store.Prin
 	return all, nil
 }
 
-func (h *Handler) listUsers(c *call) (any, error) {
+// listedPage is the page of listed principals a ListUsers or ListRoles call
+// asks for (PathPrefix, Marker, MaxItems), and the marker of the next.
+func (h *Handler) listedPage(c *call, kind string) ([]store.Principal, string, error) {
 	var v validation
 	prefix := c.p.get("PathPrefix")
 	checkPathPrefix(&v, prefix)
 	pr := pageParams(&v, c.p)
 	if err := v.err(); err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	all, err := h.listed(c.ctx, store.PrincipalUser, prefix)
+	all, err := h.listed(c.ctx, kind, prefix)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	page, next, err := paginate(all, func(p store.Principal) string { return p.Name }, pr)
+	return paginate(all, func(p store.Principal) string { return p.Name }, pr)
+}
+
+func (h *Handler) listUsers(c *call) (any, error) {
+	page, next, err := h.listedPage(c, store.PrincipalUser)
 	if err != nil {
 		return nil, err
 	}
@@ -521,18 +527,7 @@ type listRolesResult struct {
 }
 
 func (h *Handler) listRoles(c *call) (any, error) {
-	var v validation
-	prefix := c.p.get("PathPrefix")
-	checkPathPrefix(&v, prefix)
-	pr := pageParams(&v, c.p)
-	if err := v.err(); err != nil {
-		return nil, err
-	}
-	all, err := h.listed(c.ctx, store.PrincipalRole, prefix)
-	if err != nil {
-		return nil, err
-	}
-	page, next, err := paginate(all, func(p store.Principal) string { return p.Name }, pr)
+	page, next, err := h.listedPage(c, store.PrincipalRole)
 	if err != nil {
 		return nil, err
 	}
