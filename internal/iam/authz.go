@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/toolgate/toolgate/internal/audit"
 	"github.com/toolgate/toolgate/internal/iam/policy"
 	"github.com/toolgate/toolgate/internal/store"
 )
@@ -177,7 +177,7 @@ func (a *Authorizer) Check(ctx context.Context, p store.Principal, req policy.Re
 // X-Forwarded-Proto are believed (only behind a proxy the operator runs).
 func RequestContext(r *http.Request, p store.Principal, now time.Time, trustedProxy bool) map[string][]string {
 	ctx := make(map[string][]string, 10)
-	if ip := sourceIP(r, trustedProxy); ip != "" {
+	if ip := audit.SourceIP(r, trustedProxy); ip != "" {
 		ctx["aws:SourceIp"] = []string{ip}
 	}
 	now = now.UTC()
@@ -207,27 +207,6 @@ func RequestContext(r *http.Request, p store.Principal, now time.Time, trustedPr
 		ctx["aws:PrincipalTag/"+k] = []string{v}
 	}
 	return ctx
-}
-
-// sourceIP is the client address: the connection's peer, or with a trusted
-// proxy the left-most X-Forwarded-For entry.
-func sourceIP(r *http.Request, trustedProxy bool) string {
-	if trustedProxy {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			first, _, _ := strings.Cut(xff, ",")
-			if ip := net.ParseIP(strings.TrimSpace(first)); ip != nil {
-				return ip.String()
-			}
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	if ip := net.ParseIP(host); ip != nil {
-		return ip.String()
-	}
-	return ""
 }
 
 // AddTags adds the aws:RequestTag/… keys and aws:TagKeys of the tags a
