@@ -57,13 +57,12 @@ func DiscoverTools(ctx context.Context, cfg *agentcore.TargetConfiguration, docs
 	if err := mcpserver.CheckEndpoint(endpoint); err != nil {
 		return nil, &FieldError{field, err.Error()}
 	}
-	tools, _, err := mcpserver.List(ctx, endpoint, env)
+	body, err := mcpserver.List(ctx, endpoint, env)
 	if err != nil {
 		return nil, &FieldError{field, err.Error()}
 	}
-	body, err := mcpserver.EncodeTools(tools)
-	if err != nil {
-		return nil, err
+	if _, _, err := mcpserver.ParseTools(body, false); err != nil {
+		return nil, &FieldError{field, "the tools of " + endpoint + ": " + err.Error()}
 	}
 	out := make(Documents, len(docs)+1)
 	for k, v := range docs {
@@ -116,9 +115,8 @@ func openMCPServer(p string, s *agentcore.McpServerTargetConfiguration, docs Doc
 		if !ok || doc.URI != endpoint {
 			return nil, nil, &FieldError{p + ".endpoint", "the tools of " + endpoint + " have not been listed"}
 		}
-		// Stored by DiscoverTools from what the server listed, which
-		// already left out what cannot be served; warnings were reported
-		// then and are again here.
+		// Stored by DiscoverTools as the server listed it: what cannot be
+		// served is left out here, with a warning for statusReasons.
 		tools, warnings, err = mcpserver.ParseTools([]byte(doc.Body), false)
 		if err != nil {
 			return nil, nil, &FieldError{p + ".endpoint", "the stored tool list of " + endpoint + " is unreadable: " + err.Error()}

@@ -221,6 +221,11 @@ func TestMCPServerTargetEndToEnd(t *testing.T) {
 		func(context.Context, *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 			return &mcp.CallToolResult{Content: []mcp.Content{&mcp.ImageContent{Data: []byte{0x89, 'P', 'N', 'G'}, MIMEType: "image/png"}}}, nil
 		})
+	// A name no LLM API accepts is left out, and said so.
+	rm.server.AddTool(&mcp.Tool{Name: "radar map", InputSchema: json.RawMessage(`{"type":"object"}`)},
+		func(context.Context, *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			return &mcp.CallToolResult{}, nil
+		})
 	if names := sortedToolNames(t, cs); slices.Contains(names, "weather___radar") {
 		t.Fatalf("radar listed before synchronization: %v", names)
 	}
@@ -229,6 +234,9 @@ func TestMCPServerTargetEndToEnd(t *testing.T) {
 	})
 	if err != nil || len(syn.Targets) != 1 || syn.Targets[0].Status != types.TargetStatusReady || syn.Targets[0].LastSynchronizedAt == nil {
 		t.Fatalf("SynchronizeGatewayTargets: %v %+v", err, syn)
+	}
+	if r := syn.Targets[0].StatusReasons; len(r) != 1 || !strings.Contains(r[0], `"radar map"`) {
+		t.Errorf("statusReasons = %q, want the left-out tool named", r)
 	}
 	if diff := cmp.Diff([]string{"weather___alerts", "weather___forecast", "weather___radar"}, sortedToolNames(t, cs)); diff != "" {
 		t.Fatalf("tools after sync (-want +got):\n%s", diff)

@@ -176,29 +176,30 @@ func (t *openTarget) Call(ctx context.Context, tool string, args json.RawMessage
 }
 
 // List connects to the server at endpoint, initializes and pages through
-// tools/list (discovery for listing mode DEFAULT). The result is the raw
-// tool list, for EncodeTools/ParseTools.
-func List(ctx context.Context, endpoint string, env target.Env) ([]target.Tool, []target.Warning, error) {
+// tools/list (discovery for listing mode DEFAULT). It returns the tool
+// definitions as listed, in the form ParseTools reads, which reports (and
+// leaves out) those that cannot be served.
+func List(ctx context.Context, endpoint string, env target.Env) ([]byte, error) {
 	if err := CheckEndpoint(endpoint); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, ListTimeout)
 	defer cancel()
 	c := mcp.NewClient(implementation, &mcp.ClientOptions{Capabilities: &mcp.ClientCapabilities{}})
 	s, err := dial(ctx, c, endpoint, env)
 	if err != nil {
-		return nil, nil, fmt.Errorf("cannot connect to the MCP server at %s: %s", endpoint, Describe(err))
+		return nil, fmt.Errorf("cannot connect to the MCP server at %s: %s", endpoint, Describe(err))
 	}
 	defer s.Close()
-	var defs []wireTool
+	defs := []wireTool{}
 	params := &mcp.ListToolsParams{}
 	for page := 0; ; page++ {
 		if page == maxPages {
-			return nil, nil, fmt.Errorf("the MCP server at %s returned more than %d pages of tools", endpoint, maxPages)
+			return nil, fmt.Errorf("the MCP server at %s returned more than %d pages of tools", endpoint, maxPages)
 		}
 		res, err := s.ListTools(ctx, params)
 		if err != nil {
-			return nil, nil, fmt.Errorf("tools/list failed on the MCP server at %s: %s", endpoint, Describe(err))
+			return nil, fmt.Errorf("tools/list failed on the MCP server at %s: %s", endpoint, Describe(err))
 		}
 		for _, tl := range res.Tools {
 			d := wireTool{Name: tl.Name, Description: tl.Description}
@@ -206,20 +207,19 @@ func List(ctx context.Context, endpoint string, env target.Env) ([]target.Tool, 
 				d.OutputSchema, err = marshalSchema(tl.OutputSchema)
 			}
 			if err != nil {
-				return nil, nil, fmt.Errorf("tool %q of the MCP server at %s: %v", tl.Name, endpoint, err)
+				return nil, fmt.Errorf("tool %q of the MCP server at %s: %v", tl.Name, endpoint, err)
 			}
 			defs = append(defs, d)
+		}
+		if len(defs) > MaxTools {
+			return nil, fmt.Errorf("the MCP server at %s lists more than %d tools, the most a target may have", endpoint, MaxTools)
 		}
 		if res.NextCursor == "" {
 			break
 		}
 		params = &mcp.ListToolsParams{Cursor: res.NextCursor}
 	}
-	tools, warnings, err := convert(defs, false)
-	if err != nil {
-		return nil, nil, fmt.Errorf("the MCP server at %s: %v", endpoint, err)
-	}
-	return tools, warnings, nil
+	return json.Marshal(defs)
 }
 
 func marshalSchema(s any) (json.RawMessage, error) {

@@ -141,7 +141,11 @@ func TestListAndCall(t *testing.T) {
 	env := target.Env{HTTPClient: srv.Client(), Credentials: inj}
 	ctx := context.Background()
 
-	tools, warnings, err := List(ctx, srv.URL, env)
+	listed, err := List(ctx, srv.URL, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tools, warnings, err := ParseTools(listed, false)
 	if err != nil || len(warnings) != 0 {
 		t.Fatal(err, warnings)
 	}
@@ -198,7 +202,7 @@ func TestListAndCall(t *testing.T) {
 	if !res.IsError || !strings.Contains(res.Content[0].(*mcp.TextContent).Text, "could not be reached") {
 		t.Errorf("wrong key: %+v", res.Content[0])
 	}
-	if _, _, err := List(ctx, srv.URL, target.Env{HTTPClient: srv.Client(), Credentials: bad}); err == nil || !strings.Contains(err.Error(), "cannot connect") {
+	if _, err := List(ctx, srv.URL, target.Env{HTTPClient: srv.Client(), Credentials: bad}); err == nil || !strings.Contains(err.Error(), "cannot connect") {
 		t.Errorf("List with a wrong key: %v", err)
 	}
 

@@ -172,8 +172,8 @@ func compact(raw json.RawMessage) json.RawMessage {
 	return b.Bytes()
 }
 
-// EncodeTools is the stored form of a discovered tool list, which
-// ParseTools reads back.
+// EncodeTools writes tools as a JSON array of MCP tool definitions, the
+// form ParseTools reads (and an mcpToolSchema inlinePayload holds).
 func EncodeTools(tools []target.Tool) ([]byte, error) {
 	defs := make([]wireTool, len(tools))
 	for i, t := range tools {
