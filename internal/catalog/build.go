@@ -102,6 +102,7 @@ func NewBuilder(env BuildEnv) Builder {
 			}
 			snap.Gateways[g.ID] = Finish(gw)
 		}
+		retire(cache, nextCache) // mcpserver.go
 		cache, verifiers = nextCache, nextVerifiers
 		if env.AWS != nil { // forget the assumed credentials of deleted gateways
 			env.AWS.Retain(func(id, role string) bool {

@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"errors"
+	"io"
 	"time"
 
 	"github.com/toolgate/toolgate/internal/agentcore"
@@ -153,4 +154,25 @@ func targetEnv(ctx context.Context, env BuildEnv, role *awsiam.Role, cpcs []agen
 		inj, credKey = iam, iamKey
 	}
 	return target.Env{Credentials: inj, AWS: role}, credKey
+}
+
+// RetireAfter is how long a target replaced by a build (its configuration
+// or credential changed, or it was deleted) may still finish calls before it
+// is closed: the gateway invocation timeout (§11.13).
+var RetireAfter = 15 * time.Minute
+
+// retire closes, after RetireAfter, the targets of prev that next does not
+// reuse, so MCP-server targets end their pooled sessions.
+func retire(prev, next map[string]compiled) {
+	for k, c := range prev {
+		if n, ok := next[k]; ok && n.key == c.key {
+			continue
+		}
+		if len(c.tools) == 0 {
+			continue // never called, so nothing open
+		}
+		if cl, ok := c.tools[0].Target.(io.Closer); ok {
+			time.AfterFunc(RetireAfter, func() { _ = cl.Close() })
+		}
+	}
 }

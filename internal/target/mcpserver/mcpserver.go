@@ -51,6 +51,7 @@ type openTarget struct {
 	connect sync.Mutex // held while a session is being established
 	mu      sync.Mutex
 	sess    *mcp.ClientSession
+	closed  bool
 }
 
 // Open returns a target serving tools from the server at the endpoint. No
@@ -68,11 +69,14 @@ func Open(cfg Config) (target.Target, error) {
 
 func (t *openTarget) Tools() []target.Tool { return t.tools }
 
-// Close ends the pooled session, if any.
+// errClosed fails calls on a target that was replaced and closed.
+var errClosed = errors.New("the target was replaced by a newer configuration")
+
+// Close ends the pooled session, if any; later calls fail.
 func (t *openTarget) Close() error {
 	t.mu.Lock()
 	s := t.sess
-	t.sess = nil
+	t.sess, t.closed = nil, true
 	t.mu.Unlock()
 	if s != nil {
 		return s.Close()
@@ -95,11 +99,22 @@ func (t *openTarget) session(ctx context.Context) (*mcp.ClientSession, error) {
 	if s != nil {
 		return s, nil
 	}
+	t.mu.Lock()
+	closed := t.closed
+	t.mu.Unlock()
+	if closed {
+		return nil, errClosed
+	}
 	s, err := dial(ctx, t.client, t.endpoint, t.env)
 	if err != nil {
 		return nil, err
 	}
 	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		s.Close()
+		return nil, errClosed
+	}
 	t.sess = s
 	t.mu.Unlock()
 	return s, nil

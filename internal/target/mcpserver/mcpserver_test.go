@@ -265,3 +265,26 @@ func TestDescribeDropsQueries(t *testing.T) {
 type strErr struct{ s string }
 
 func (e *strErr) Error() string { return e.s }
+
+func TestClosedTargetRefusesCalls(t *testing.T) {
+	srv, _, requests := remote(t, "k")
+	inj, _ := apikey.New(apikey.Config{Key: "k", ParameterName: "X-Api-Key"})
+	tgt, err := Open(Config{Endpoint: srv.URL, Env: target.Env{HTTPClient: srv.Client(), Credentials: inj}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, _ := tgt.Call(context.Background(), "echo", json.RawMessage(`{"text":"a"}`), target.CallInfo{}); res.IsError {
+		t.Fatal(res.Content[0])
+	}
+	if err := tgt.(*openTarget).Close(); err != nil {
+		t.Fatal(err)
+	}
+	before := requests.Load()
+	res, _ := tgt.Call(context.Background(), "echo", json.RawMessage(`{"text":"b"}`), target.CallInfo{Debug: true})
+	if !res.IsError || !strings.Contains(res.Content[0].(*mcp.TextContent).Text, "replaced") {
+		t.Errorf("call after Close: %+v", res.Content[0])
+	}
+	if n := requests.Load() - before; n != 0 {
+		t.Errorf("a closed target sent %d requests", n)
+	}
+}
