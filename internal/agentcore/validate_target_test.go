@@ -187,6 +187,26 @@ func TestValidateCreateGatewayTarget(t *testing.T) {
 			m.MCPServer.Endpoint = ptr("https://")
 			useKind(r, m)
 		}, []string{"targetConfiguration.mcp.mcpServer.endpoint"}},
+		{"mcpServer http on loopback and private hosts", func(r *CreateGatewayTargetRequest) {
+			m := mcpServer("")
+			m.MCPServer.Endpoint = ptr("http://127.0.0.1:8080/mcp")
+			useKind(r, m)
+		}, nil},
+		{"mcpServer http on localhost", func(r *CreateGatewayTargetRequest) {
+			m := mcpServer("")
+			m.MCPServer.Endpoint = ptr("http://localhost/mcp")
+			useKind(r, m)
+		}, nil},
+		{"mcpServer http on a private address", func(r *CreateGatewayTargetRequest) {
+			m := mcpServer("")
+			m.MCPServer.Endpoint = ptr("http://10.0.0.7/mcp")
+			useKind(r, m)
+		}, nil},
+		{"mcpServer http on a public address", func(r *CreateGatewayTargetRequest) {
+			m := mcpServer("")
+			m.MCPServer.Endpoint = ptr("http://8.8.8.8/mcp")
+			useKind(r, m)
+		}, []string{"targetConfiguration.mcp.mcpServer.endpoint"}},
 		{"mcpServer priority bounds", func(r *CreateGatewayTargetRequest) {
 			m := mcpServer("")
 			m.MCPServer.ResourcePriority = ptr(int32(0))
