@@ -18,10 +18,7 @@ func testNotFound(t *testing.T, s store.Store) {
 	read := func(_ any, err error) error { return err }
 	list := func(_ any, _ string, err error) error { return err }
 
-	tests := []struct {
-		name string
-		op   func(ctx context.Context) error
-	}{
+	tests := []storeOp{
 		{"GetGateway", func(ctx context.Context) error { return read(s.GetGateway(ctx, "missing-gw")) }},
 		{"GetGatewayByClientToken", func(ctx context.Context) error { return read(s.GetGatewayByClientToken(ctx, "missing-token")) }},
 		{"UpdateGateway", func(ctx context.Context) error { return read(s.UpdateGateway(ctx, "missing-gw", gwFn)) }},
@@ -65,19 +62,7 @@ func testNotFound(t *testing.T, s store.Store) {
 		{"DeleteAccessKey", func(ctx context.Context) error { return s.DeleteAccessKey(ctx, "AKIAMISSING") }},
 		{"GetSetting", func(ctx context.Context) error { return read(s.GetSetting(ctx, "missing-setting")) }},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			before := snapshot(t, s)
-			drain(s.Changes())
-			called = false
-			wantNotFound(t, tc.name, tc.op(t.Context()))
-			if called {
-				t.Errorf("%s called the update function for a missing entity", tc.name)
-			}
-			same(t, "store after "+tc.name, before, snapshot(t, s))
-			wantNoSignal(t, s.Changes(), tc.name)
-		})
-	}
+	runNotFound(t, s, func(t *testing.T) world { return snapshot(t, s) }, &called, tests)
 }
 
 // testConflicts: uniqueness rules and dependency rules. A violation is a
@@ -116,11 +101,7 @@ func testConflicts(t *testing.T, s store.Store) {
 
 	// Rows run in order on one store; "ok" rows create distinct new values,
 	// so later rows are unaffected by them.
-	tests := []struct {
-		name  string
-		op    func(ctx context.Context) error
-		field string // "" means the write must succeed
-	}{
+	tests := []conflictOp{
 		{"gateway duplicate name", createGW(gw("new-gw-1", f.gwA.Name, "")), "name"},
 		{"gateway duplicate client token", createGW(gw("new-gw-1", "gamma", f.gwA.ClientToken)), "clientToken"},
 		{"gateway duplicate id", createGW(gw(f.gwA.ID, "gamma", "")), "id"},
@@ -162,21 +143,5 @@ func testConflicts(t *testing.T, s store.Store) {
 		{"update target to a name used in another gateway ok", updateTgt(f.gwA.ID, f.tgt2.ID, func(tg *store.Target) { tg.Name = "only-in-b" }), ""},
 		{"delete gateway with targets", func(ctx context.Context) error { return s.DeleteGateway(ctx, f.gwA.ID) }, "targets"},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			before := snapshot(t, s)
-			drain(s.Changes())
-			err := tc.op(t.Context())
-			if tc.field == "" {
-				check(t, err)
-				if after := snapshot(t, s); after.Revision <= before.Revision {
-					t.Errorf("Revision %d -> %d after a successful write", before.Revision, after.Revision)
-				}
-				return
-			}
-			wantConflict(t, tc.name, err, tc.field)
-			same(t, "store after "+tc.name, before, snapshot(t, s))
-			wantNoSignal(t, s.Changes(), tc.name)
-		})
-	}
+	runConflicts(t, s, func(t *testing.T) world { return snapshot(t, s) }, tests)
 }

@@ -746,10 +746,7 @@ func testIAMNotFound(t *testing.T, s store.Store, is store.IAMStore) {
 	called := false
 	read := func(_ any, err error) error { return err }
 	const missing, missingARN = "AIDAMISSING", accountARN + "policy/missing"
-	tests := []struct {
-		name string
-		op   func(ctx context.Context) error
-	}{
+	tests := []storeOp{
 		{"GetPrincipalByName", func(ctx context.Context) error {
 			return read(is.GetPrincipalByName(ctx, store.PrincipalUser, "nobody"))
 		}},
@@ -785,19 +782,7 @@ func testIAMNotFound(t *testing.T, s store.Store, is store.IAMStore) {
 		{"DeleteInlinePolicy/missing principal", func(ctx context.Context) error { return is.DeleteInlinePolicy(ctx, missing, "kept") }},
 		{"EffectivePolicies/missing principal", func(ctx context.Context) error { return read(is.EffectivePolicies(ctx, missing)) }},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			before := iamSnapshot(t, s, is)
-			drain(s.Changes())
-			called = false
-			wantNotFound(t, tc.name, tc.op(t.Context()))
-			if called {
-				t.Errorf("%s called the update function for a missing entity", tc.name)
-			}
-			same(t, "store after "+tc.name, before, iamSnapshot(t, s, is))
-			wantNoSignal(t, s.Changes(), tc.name)
-		})
-	}
+	runNotFound(t, s, func(t *testing.T) iamWorld { return iamSnapshot(t, s, is) }, &called, tests)
 }
 
 // testIAMConflicts: uniqueness and dependency rules. A violation is a
@@ -836,11 +821,7 @@ func testIAMConflicts(t *testing.T, s store.Store, is store.IAMStore) {
 			return err
 		}
 	}
-	tests := []struct {
-		name  string
-		op    func(ctx context.Context) error
-		field string // "" means the write must succeed
-	}{
+	tests := []conflictOp{
 		{"user duplicate name", createPrincipal(func(p *store.Principal) { p.Name = alice.Name }), "name"},
 		{"principal duplicate arn", createPrincipal(func(p *store.Principal) { p.ARN = alice.ARN }), "arn"},
 		{"principal duplicate id", createPrincipal(func(p *store.Principal) { p.ID = ops.ID }), "id"},
@@ -862,23 +843,7 @@ func testIAMConflicts(t *testing.T, s store.Store, is store.IAMStore) {
 		}, "versions"},
 		{"delete the default version", func(ctx context.Context) error { return is.DeletePolicyVersion(ctx, p2.ARN, "v1") }, "defaultVersion"},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			before := iamSnapshot(t, s, is)
-			drain(s.Changes())
-			err := tc.op(t.Context())
-			if tc.field == "" {
-				check(t, err)
-				if r := revision(t, s); r <= before.Revision {
-					t.Errorf("Revision %d -> %d after a successful write", before.Revision, r)
-				}
-				return
-			}
-			wantConflict(t, tc.name, err, tc.field)
-			same(t, "store after "+tc.name, before, iamSnapshot(t, s, is))
-			wantNoSignal(t, s.Changes(), tc.name)
-		})
-	}
+	runConflicts(t, s, func(t *testing.T) iamWorld { return iamSnapshot(t, s, is) }, tests)
 }
 
 // errCallback is returned by an update function; the store must hand it
@@ -901,10 +866,7 @@ func testIAMInvalidInput(t *testing.T, s store.Store, is store.IAMStore) {
 			return read(is.CreateManagedPolicy(ctx, p, policyDoc("a:X")))
 		}
 	}
-	tests := []struct {
-		name string
-		op   func(ctx context.Context) error
-	}{
+	tests := []storeOp{
 		{"principal of unknown kind", func(ctx context.Context) error {
 			p := newPrincipal(50)
 			p.Kind = "group"
@@ -946,21 +908,7 @@ func testIAMInvalidInput(t *testing.T, s store.Store, is store.IAMStore) {
 			return is.PutInlinePolicy(ctx, store.InlinePolicy{PrincipalID: alice.ID, Name: "x"})
 		}},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			before := iamSnapshot(t, s, is)
-			drain(s.Changes())
-			err := tc.op(t.Context())
-			if err == nil {
-				t.Fatalf("%s: no error", tc.name)
-			}
-			if isNotFoundOrConflict(err) {
-				t.Errorf("%s: error %v, want a plain validation error", tc.name, err)
-			}
-			same(t, "store after "+tc.name, before, iamSnapshot(t, s, is))
-			wantNoSignal(t, s.Changes(), tc.name)
-		})
-	}
+	runInvalid(t, s, func(t *testing.T) iamWorld { return iamSnapshot(t, s, is) }, tests)
 
 	t.Run("update callback error", func(t *testing.T) {
 		before := iamSnapshot(t, s, is)

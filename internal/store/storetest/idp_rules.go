@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -24,10 +23,7 @@ func testIdPNotFound(t *testing.T, s store.Store, ps store.UserPoolStore) {
 	read := func(_ any, err error) error { return err }
 	list := func(_ any, _ string, err error) error { return err }
 	const missing = "us-east-1_Missing99"
-	tests := []struct {
-		name string
-		op   func(ctx context.Context) error
-	}{
+	tests := []storeOp{
 		{"GetUserPool", func(ctx context.Context) error { return read(ps.GetUserPool(ctx, missing)) }},
 		{"GetUserPoolByDomain", func(ctx context.Context) error { return read(ps.GetUserPoolByDomain(ctx, "nobody")) }},
 		{"UpdateUserPool", func(ctx context.Context) error {
@@ -74,19 +70,7 @@ func testIdPNotFound(t *testing.T, s store.Store, ps store.UserPoolStore) {
 		}},
 		{"DeleteSigningKey", func(ctx context.Context) error { return ps.DeleteSigningKey(ctx, p.ID, "nothing") }},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			before := idpSnapshot(t, s, ps)
-			drain(s.Changes())
-			called = false
-			wantNotFound(t, tc.name, tc.op(t.Context()))
-			if called {
-				t.Errorf("%s called the update function for a missing entity", tc.name)
-			}
-			same(t, "store after "+tc.name, before, idpSnapshot(t, s, ps))
-			wantNoSignal(t, s.Changes(), tc.name)
-		})
-	}
+	runNotFound(t, s, func(t *testing.T) idpWorld { return idpSnapshot(t, s, ps) }, &called, tests)
 }
 
 // testIdPConflicts: uniqueness rules. A violation is a *store.ConflictError
@@ -114,11 +98,7 @@ func testIdPConflicts(t *testing.T, s store.Store, ps store.UserPoolStore) {
 			return err
 		}
 	}
-	tests := []struct {
-		name  string
-		op    func(ctx context.Context) error
-		field string // "" means the write must succeed
-	}{
+	tests := []conflictOp{
 		{"pool duplicate id", createPoolWith(a.ID, ""), "id"},
 		{"pool duplicate domain", createPoolWith("us-east-1_New000001", a.Domain), "domain"},
 		{"pool same name ok", func(ctx context.Context) error {
@@ -160,23 +140,7 @@ func testIdPConflicts(t *testing.T, s store.Store, ps store.UserPoolStore) {
 			return err
 		}, ""},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			before := idpSnapshot(t, s, ps)
-			drain(s.Changes())
-			err := tc.op(t.Context())
-			if tc.field == "" {
-				check(t, err)
-				if after := idpSnapshot(t, s, ps); after.Revision <= before.Revision {
-					t.Errorf("Revision %d -> %d after a successful write", before.Revision, after.Revision)
-				}
-				return
-			}
-			wantConflict(t, tc.name, err, tc.field)
-			same(t, "store after "+tc.name, before, idpSnapshot(t, s, ps))
-			wantNoSignal(t, s.Changes(), tc.name)
-		})
-	}
+	runConflicts(t, s, func(t *testing.T) idpWorld { return idpSnapshot(t, s, ps) }, tests)
 }
 
 // testIdPInvalidInput: writes missing required fields or carrying an unknown
@@ -185,10 +149,7 @@ func testIdPInvalidInput(t *testing.T, s store.Store, ps store.UserPoolStore) {
 	p := createPool(t, ps, 1)
 	key := newSigningKey(p.ID, 1)
 	ignore := func(_ any, err error) error { return err }
-	tests := []struct {
-		name string
-		op   func(ctx context.Context) error
-	}{
+	tests := []storeOp{
 		{"pool without id", func(ctx context.Context) error {
 			q := newUserPool(2)
 			q.ID = ""
@@ -230,21 +191,7 @@ func testIdPInvalidInput(t *testing.T, s store.Store, ps store.UserPoolStore) {
 			}))
 		}},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			before := idpSnapshot(t, s, ps)
-			drain(s.Changes())
-			err := tc.op(t.Context())
-			if err == nil {
-				t.Fatalf("%s succeeded, want an error", tc.name)
-			}
-			if errorsIsAny(err, store.ErrNotFound, store.ErrConflict) {
-				t.Errorf("%s: error %v should be a validation error, not not-found or conflict", tc.name, err)
-			}
-			same(t, "store after "+tc.name, before, idpSnapshot(t, s, ps))
-			wantNoSignal(t, s.Changes(), tc.name)
-		})
-	}
+	runInvalid(t, s, func(t *testing.T) idpWorld { return idpSnapshot(t, s, ps) }, tests)
 }
 
 // testIdPRevision: each successful mutation raises Revision and signals
@@ -408,13 +355,4 @@ func testIdPRoundTrip(t *testing.T, _ store.Store, ps store.UserPoolStore) {
 			t.Errorf("%s client Config = %q, want nil", what, v.Config)
 		}
 	}
-}
-
-func errorsIsAny(err error, targets ...error) bool {
-	for _, target := range targets {
-		if errors.Is(err, target) {
-			return true
-		}
-	}
-	return false
 }
