@@ -88,11 +88,8 @@ func newIdPPoolCmd(conn *connFlags) *cobra.Command {
 		Use: "list", Short: "List user pools", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return conn.runCognito(cmd, func(ctx context.Context, c *cip.Client) (any, error) {
-				out, err := c.ListUserPools(ctx, &cip.ListUserPoolsInput{MaxResults: aws.Int32(60)})
-				if err != nil {
-					return nil, err
-				}
-				return out.UserPools, nil
+				return allPages(ctx, cip.NewListUserPoolsPaginator(c, &cip.ListUserPoolsInput{MaxResults: aws.Int32(60)}),
+					func(o *cip.ListUserPoolsOutput) []ciptypes.UserPoolDescriptionType { return o.UserPools })
 			})
 		},
 	}
@@ -142,11 +139,8 @@ func newIdPClientCmd(conn *connFlags) *cobra.Command {
 		Use: "list --pool ID", Short: "List app clients", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return conn.runCognito(cmd, func(ctx context.Context, c *cip.Client) (any, error) {
-				out, err := c.ListUserPoolClients(ctx, &cip.ListUserPoolClientsInput{UserPoolId: aws.String(pool), MaxResults: aws.Int32(60)})
-				if err != nil {
-					return nil, err
-				}
-				return out.UserPoolClients, nil
+				return allPages(ctx, cip.NewListUserPoolClientsPaginator(c, &cip.ListUserPoolClientsInput{UserPoolId: aws.String(pool), MaxResults: aws.Int32(60)}),
+					func(o *cip.ListUserPoolClientsOutput) []ciptypes.UserPoolClientDescription { return o.UserPoolClients })
 			})
 		},
 	}
