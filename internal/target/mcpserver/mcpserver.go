@@ -131,6 +131,8 @@ func (t *openTarget) drop(s *mcp.ClientSession) {
 }
 
 func dial(ctx context.Context, c *mcp.Client, endpoint string, env target.Env) (*mcp.ClientSession, error) {
+	ctx, release := detached(ctx)
+	defer release()
 	ctx, cancel := context.WithTimeout(ctx, ConnectTimeout)
 	defer cancel()
 	tr := &mcp.StreamableClientTransport{
@@ -143,6 +145,24 @@ func dial(ctx context.Context, c *mcp.Client, endpoint string, env target.Env) (
 		MaxRetries:           -1,
 	}
 	return c.Connect(ctx, tr, &mcp.ClientSessionOptions{ProtocolVersion: protocolVersion})
+}
+
+// detached returns a context that ends when ctx ends but carries none of
+// its values. A tool call's context is the inbound MCP request's, and
+// go-sdk's client transport takes the protocol version of an initialize
+// from a server-side context value when it has one: without this, a
+// gateway client speaking 2026-07-28 would make toolgate initialize the
+// remote server with that version instead of protocolVersion (and servers
+// that do not speak it refuse with 400).
+func detached(ctx context.Context) (context.Context, context.CancelFunc) {
+	out, cancel := context.WithCancel(context.Background())
+	stop := context.AfterFunc(ctx, cancel)
+	if d, ok := ctx.Deadline(); ok {
+		var cancelDeadline context.CancelFunc
+		out, cancelDeadline = context.WithDeadline(out, d)
+		return out, func() { stop(); cancelDeadline(); cancel() }
+	}
+	return out, func() { stop(); cancel() }
 }
 
 // codeRejected is the code of the go-sdk's "rejected by transport" error,
