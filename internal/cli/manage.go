@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
@@ -119,11 +120,11 @@ func newTargetCmd() *cobra.Command {
 	cmd.PersistentFlags().StringVar(&gateway, "gateway", "", "gateway id")
 	cmd.MarkPersistentFlagRequired("gateway")
 
-	var name, desc, specFile, provider, location, paramName, prefix, oauthProvider string
+	var name, desc, specFile, mcpServer, provider, location, paramName, prefix, oauthProvider string
 	var oauthScopes []string
 	var role gatewayRoleFlags
 	create := &cobra.Command{
-		Use: "create", Short: "Add an OpenAPI or Lambda target to a gateway", Args: cobra.NoArgs,
+		Use: "create", Short: "Add an OpenAPI, Lambda or MCP-server target to a gateway", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := conn.client(cmd.Context(), cmd.ErrOrStderr())
 			if err != nil {
@@ -133,11 +134,22 @@ func newTargetCmd() *cobra.Command {
 				GatewayIdentifier: aws.String(gateway), Name: aws.String(name),
 				CredentialProviderConfigurations: role.credentials(),
 			}
-			if role.lambdaArn != "" {
+			switch {
+			case role.lambdaArn != "":
 				if in.TargetConfiguration, err = role.lambdaTarget(); err != nil {
 					return err
 				}
-			} else {
+			case mcpServer != "":
+				in.TargetConfiguration = &types.TargetConfigurationMemberMcp{Value: &types.McpTargetConfigurationMemberMcpServer{
+					Value: types.McpServerTargetConfiguration{Endpoint: aws.String(mcpServer)},
+				}}
+			case strings.HasPrefix(specFile, "s3://"):
+				// Fetched by the gateway, as its role, when the target is
+				// created and on every synchronize.
+				in.TargetConfiguration = &types.TargetConfigurationMemberMcp{Value: &types.McpTargetConfigurationMemberOpenApiSchema{
+					Value: &types.ApiSchemaConfigurationMemberS3{Value: types.S3Configuration{Uri: aws.String(specFile)}},
+				}}
+			default:
 				spec, err := os.ReadFile(specFile)
 				if err != nil {
 					return fmt.Errorf("read OpenAPI document: %w", err)
@@ -184,7 +196,8 @@ func newTargetCmd() *cobra.Command {
 	f := create.Flags()
 	f.StringVar(&name, "name", "", "target name (tools are exposed as <name>___<operationId>)")
 	f.StringVar(&desc, "description", "", "description")
-	f.StringVar(&specFile, "openapi", "", "OpenAPI 3.0/3.1 document (JSON or YAML)")
+	f.StringVar(&specFile, "openapi", "", "OpenAPI 3.0/3.1 document (JSON or YAML): a local file, or s3://bucket/key read by the gateway's role")
+	f.StringVar(&mcpServer, "mcp-server", "", "endpoint of a remote MCP server (Streamable HTTP) whose tools the gateway lists and proxies")
 	f.StringVar(&provider, "api-key-provider", "", "name of an API-key credential provider to inject")
 	f.StringVar(&location, "credential-location", "HEADER", "HEADER or QUERY_PARAMETER")
 	f.StringVar(&paramName, "credential-parameter-name", "", "header or query parameter name (default Authorization / api_key)")

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
@@ -22,12 +23,12 @@ type gatewayRoleFlags struct {
 func (g *gatewayRoleFlags) register(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&g.lambdaArn, "lambda", "", "Lambda function ARN: a Lambda target invoked as the gateway's role (instead of --openapi)")
-	f.StringVar(&g.toolSchema, "tool-schema", "", "with --lambda: JSON file holding the array of tool definitions (name, description, inputSchema, outputSchema)")
+	f.StringVar(&g.toolSchema, "tool-schema", "", "with --lambda: JSON file holding the array of tool definitions (name, description, inputSchema, outputSchema), or s3://bucket/key read by the gateway's role")
 	f.StringVar(&g.iamService, "iam-service", "", "with --openapi: sign requests with SigV4 as the gateway's role for this service (e.g. execute-api)")
 	f.StringVar(&g.iamRegion, "iam-region", "", "with --iam-service: the signing region (default: the gateway's)")
 	cmd.MarkFlagsRequiredTogether("lambda", "tool-schema")
-	cmd.MarkFlagsMutuallyExclusive("lambda", "openapi")
-	cmd.MarkFlagsOneRequired("lambda", "openapi")
+	cmd.MarkFlagsMutuallyExclusive("lambda", "openapi", "mcp-server")
+	cmd.MarkFlagsOneRequired("lambda", "openapi", "mcp-server")
 	cmd.MarkFlagsMutuallyExclusive("lambda", "iam-service")
 	cmd.MarkFlagsMutuallyExclusive("iam-service", "api-key-provider")
 	cmd.MarkFlagsMutuallyExclusive("lambda", "api-key-provider")
@@ -36,6 +37,13 @@ func (g *gatewayRoleFlags) register(cmd *cobra.Command) {
 // lambdaTarget reads the tool definitions and returns the Lambda target
 // configuration.
 func (g *gatewayRoleFlags) lambdaTarget() (types.TargetConfiguration, error) {
+	if strings.HasPrefix(g.toolSchema, "s3://") {
+		// Fetched by the gateway, as its role, when the target is created
+		// and on every synchronize.
+		return &types.TargetConfigurationMemberMcp{Value: &types.McpTargetConfigurationMemberLambda{Value: types.McpLambdaTargetConfiguration{
+			LambdaArn: aws.String(g.lambdaArn), ToolSchema: &types.ToolSchemaMemberS3{Value: types.S3Configuration{Uri: aws.String(g.toolSchema)}},
+		}}}, nil
+	}
 	data, err := os.ReadFile(g.toolSchema)
 	if err != nil {
 		return nil, fmt.Errorf("read tool schema: %w", err)
