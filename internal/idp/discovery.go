@@ -20,6 +20,14 @@ func (s *Server) serveOAuthMetadata(w http.ResponseWriter, r *http.Request) {
 // reach verifiers quickly (toolgate's own authorizer also refetches on an
 // unknown kid).
 func (s *Server) serveJWKS(w http.ResponseWriter, r *http.Request) {
+	// A verifier fetches the JWKS when it meets a kid it does not know: a
+	// key another replica has just rotated in. Catch up with the store
+	// first (one revision read; a rebuild only when it moved), so this
+	// replica never answers with the key set from before the rotation
+	// while its change notification is on the way.
+	if err := s.Refresh(r.Context(), false); err != nil {
+		s.log.Warn("identity provider: refresh before serving the JWKS failed; serving the current key set", "err", err)
+	}
 	s.serveDocument(w, r, "public, max-age=60", func(p *pool) []byte { return p.jwks })
 }
 

@@ -2,6 +2,7 @@ package idp_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/lestrrat-go/jwx/v3/jwk"
 
+	"github.com/toolgate/toolgate/internal/idp"
 	"github.com/toolgate/toolgate/internal/store"
 )
 
@@ -161,4 +163,43 @@ func TestUnusableKeyIsLeftOut(t *testing.T) {
 		t.Error("the unusable key was not logged")
 	}
 	e.accessToken(pool1, clientA, secret) // pool1 is unaffected
+}
+
+// TestJWKSFollowsAnotherReplicasRotation: a second identity provider on the
+// same store (another replica) publishes a key the first one rotated in as
+// soon as a verifier asks for the JWKS, without waiting for its change
+// notification: the verifier asks precisely because it met the new kid.
+func TestJWKSFollowsAnotherReplicasRotation(t *testing.T) {
+	e, secret := newTokenEnv(t)
+	other := idp.New(idp.Options{Store: e.st, Revisions: e.st, Vault: e.vault, DataURL: e.url + "/", Now: e.clock.Now})
+	replica := httptest.NewServer(other.Handler())
+	defer replica.Close()
+	fetch := func() []string {
+		t.Helper()
+		resp, err := http.Get(replica.URL + "/idp/" + pool1 + "/.well-known/jwks.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		set, err := jwk.ParseReader(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return kids(set)
+	}
+	before := fetch()
+	if len(before) != 1 {
+		t.Fatalf("JWKS on the other replica = %v", before)
+	}
+	newKey, err := e.srv.RotateSigningKey(t.Context(), pool1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kid := headerKid(t, e.accessToken(pool1, clientA, secret))
+	if kid != newKey.KeyID {
+		t.Fatalf("new token kid %s, want %s", kid, newKey.KeyID)
+	}
+	if got := fetch(); !slices.Contains(got, newKey.KeyID) || !slices.Contains(got, before[0]) {
+		t.Errorf("the other replica's JWKS right after the rotation = %v, want the new %s and the old %s", got, newKey.KeyID, before[0])
+	}
 }
