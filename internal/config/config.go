@@ -192,7 +192,7 @@ func (c *Config) Validate() error {
 		if strings.TrimPrefix(c.Store, "sqlite://") == "" {
 			bad("store", "sqlite:// needs a file path, e.g. sqlite://./toolgate-data/toolgate.db")
 		}
-	case strings.HasPrefix(c.Store, "postgres://"), strings.HasPrefix(c.Store, "postgresql://"):
+	case IsPostgresDSN(c.Store):
 		if msg := checkPostgresDSN(c.Store); msg != "" {
 			bad("store", "%s", msg)
 		}
@@ -330,4 +330,10 @@ func redactDSN(s string) string {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 	}
 	return u.String()
+}
+
+// IsPostgresDSN reports whether a store DSN names PostgreSQL, the store
+// several replicas share.
+func IsPostgresDSN(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }

@@ -41,6 +41,10 @@ var noAuditForTest atomic.Bool
 type auditTrail struct {
 	rec    *audit.Recorder
 	events audit.EventStore
+	// shared is true when other replicas write to the same event store
+	// (a PostgreSQL store): tail then also follows the store, so it shows
+	// every replica's events, not only this one's.
+	shared bool
 	log    *slog.Logger
 	stop   context.CancelFunc // retention
 	done   chan struct{}
@@ -70,6 +74,7 @@ func startAudit(cfg config.Config, st store.Store, accountID string, log *slog.L
 		es = audit.NewMemoryStore(memoryStoreEvents)
 	}
 	t.events = es
+	t.shared = ok && config.IsPostgresDSN(cfg.Store)
 	storeSink := audit.NewStoreSink(es, defaults)
 	sinks = append(sinks, storeSink)
 
@@ -198,6 +203,22 @@ func (t *auditTrail) tail(w http.ResponseWriter, r *http.Request) {
 	enc := json.NewEncoder(w)
 	keepAlive := time.NewTicker(tailKeepAlive)
 	defer keepAlive.Stop()
+	// With a shared store, other replicas' events come from polling it;
+	// this replica's come from the recorder at once and again from the
+	// store, so events are sent once by id.
+	var poll <-chan time.Time
+	follow := newSharedTail(t.events, q, time.Now())
+	if t.shared {
+		ticker := time.NewTicker(sharedTailPoll)
+		defer ticker.Stop()
+		poll = ticker.C
+	}
+	send := func(e audit.Event) bool {
+		if !follow.first(e) {
+			return true
+		}
+		return enc.Encode(e) == nil && rc.Flush() == nil
+	}
 	for {
 		select {
 		case <-r.Context().Done():
@@ -206,6 +227,19 @@ func (t *auditTrail) tail(w http.ResponseWriter, r *http.Request) {
 			if _, err := w.Write([]byte("\n")); err != nil || rc.Flush() != nil {
 				return
 			}
+		case now := <-poll:
+			found, err := follow.poll(r.Context(), now)
+			if err != nil {
+				if r.Context().Err() == nil {
+					t.log.Warn("audit tail: reading other replicas' events failed", "err", err)
+				}
+				continue
+			}
+			for _, e := range found {
+				if !send(e) {
+					return
+				}
+			}
 		case e, ok := <-events:
 			if !ok {
 				return // the recorder closed: the server is stopping
@@ -213,11 +247,79 @@ func (t *auditTrail) tail(w http.ResponseWriter, r *http.Request) {
 			if e.EventName != audit.EventAuditEventsDropped && !q.Match(e) {
 				continue
 			}
-			if enc.Encode(e) != nil || rc.Flush() != nil {
+			if !send(e) {
 				return
 			}
 		}
 	}
+}
+
+// Following a shared event store: each poll asks again for the last
+// sharedTailWindow, because events reach the store up to a recorder flush
+// after they happened and replicas' clocks differ a little; ids already
+// sent are skipped.
+const (
+	sharedTailPoll   = time.Second
+	sharedTailWindow = 10 * time.Second
+)
+
+// sharedTail remembers which events a tail has sent.
+type sharedTail struct {
+	store audit.EventStore
+	q     audit.Query
+	start time.Time            // events before the tail began are not sent
+	sent  map[string]time.Time // event id → event time, within the window
+}
+
+func newSharedTail(es audit.EventStore, q audit.Query, start time.Time) *sharedTail {
+	// Event times have whole seconds (as CloudTrail's): an event of this
+	// very second must not fall before the start.
+	return &sharedTail{store: es, q: q, start: start.Truncate(time.Second), sent: map[string]time.Time{}}
+}
+
+// first reports whether e has not been sent yet, and marks it sent.
+func (s *sharedTail) first(e audit.Event) bool {
+	if e.EventID == "" {
+		return true
+	}
+	if _, dup := s.sent[e.EventID]; dup {
+		return false
+	}
+	s.sent[e.EventID] = e.EventTime
+	return true
+}
+
+// poll returns the matching events of the last window not sent yet (first
+// still decides), oldest first, and forgets ids that left the window.
+func (s *sharedTail) poll(ctx context.Context, now time.Time) ([]audit.Event, error) {
+	q := s.q
+	q.Since = now.Add(-sharedTailWindow)
+	if q.Since.Before(s.start) {
+		q.Since = s.start
+	}
+	q.Limit = audit.MaxQueryLimit
+	var out []audit.Event
+	for {
+		page, next, err := s.store.QueryAuditEvents(ctx, q)
+		if err != nil {
+			return out, err
+		}
+		for _, e := range page {
+			if _, dup := s.sent[e.EventID]; !dup {
+				out = append(out, e)
+			}
+		}
+		if next == "" {
+			break
+		}
+		q.After = next
+	}
+	for id, at := range s.sent {
+		if at.Before(now.Add(-2 * sharedTailWindow)) {
+			delete(s.sent, id)
+		}
+	}
+	return out, nil
 }
 
 // parseAuditQuery reads the query parameters of the audit routes; paged
