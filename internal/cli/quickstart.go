@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -151,10 +152,20 @@ func provision(ctx context.Context, cfg config.Config, addrs server.Addresses, b
 		return nil, err
 	}
 
-	// The backend's key, sealed in the token vault.
-	_, err = agentcore.UpdateApiKeyCredentialProvider(ctx, &bedrockagentcorecontrol.UpdateApiKeyCredentialProviderInput{Name: aws.String(qsProvider), ApiKey: aws.String(key)})
-	var nf *types.ResourceNotFoundException
-	if errors.As(err, &nf) {
+	// The backend's key, sealed in the token vault: updated when a previous
+	// run made the provider, created otherwise. Looking first (rather than
+	// trying an update) keeps a first start free of refused calls in the log
+	// and the audit trail.
+	providers, err := allPages(ctx, bedrockagentcorecontrol.NewListApiKeyCredentialProvidersPaginator(agentcore, &bedrockagentcorecontrol.ListApiKeyCredentialProvidersInput{}),
+		func(page *bedrockagentcorecontrol.ListApiKeyCredentialProvidersOutput) []types.ApiKeyCredentialProviderItem {
+			return page.CredentialProviders
+		})
+	if err != nil {
+		return nil, fmt.Errorf("API-key providers: %w", err)
+	}
+	if slices.ContainsFunc(providers, func(p types.ApiKeyCredentialProviderItem) bool { return aws.ToString(p.Name) == qsProvider }) {
+		_, err = agentcore.UpdateApiKeyCredentialProvider(ctx, &bedrockagentcorecontrol.UpdateApiKeyCredentialProviderInput{Name: aws.String(qsProvider), ApiKey: aws.String(key)})
+	} else {
 		_, err = agentcore.CreateApiKeyCredentialProvider(ctx, &bedrockagentcorecontrol.CreateApiKeyCredentialProviderInput{Name: aws.String(qsProvider), ApiKey: aws.String(key)})
 	}
 	if err != nil {

@@ -86,6 +86,12 @@ func TestQuickstart(t *testing.T) {
 		if code := tg.stop(t); code != 0 {
 			t.Fatalf("run %d: exit %d\n%s", run, code, tg.stderr)
 		}
+		// Provisioning looks before it writes: neither a first start nor a
+		// re-run leaves a refused call in the log (or the audit trail) for
+		// a new user to puzzle over.
+		if strings.Contains(tg.stderr.String(), "call refused") {
+			t.Fatalf("run %d: provisioning made a call that was refused:\n%s", run, tg.stderr)
+		}
 	}
 }
 
