@@ -16,6 +16,7 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/logging"
 	"github.com/spf13/cobra"
 	"github.com/toolgate/toolgate/internal/config"
@@ -35,7 +36,7 @@ type connFlags struct {
 func (c *connFlags) register(cmd *cobra.Command) {
 	f := cmd.PersistentFlags()
 	f.StringVar(&c.endpoint, "endpoint", "", "control-plane URL (default: from <data-dir>/addresses.json)")
-	f.StringVar(&c.profile, "profile", "", "AWS shared-credentials profile (default: <data-dir>/credentials [default])")
+	f.StringVar(&c.profile, "profile", "", "AWS profile: a section of <data-dir>/credentials, else of the AWS shared config and credentials files (default: [default] of <data-dir>/credentials)")
 	f.StringVar(&c.dataDir, "data-dir", config.DefaultDataDir, "data directory of the local toolgate")
 	f.StringVar(&c.region, "region", config.DefaultRegion, "region to sign for")
 }
@@ -89,12 +90,22 @@ func (c *connFlags) resolve(ctx context.Context, stderr io.Writer) (string, aws.
 		endpoint = "http://" + a.Control
 	}
 	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(c.region), awsconfig.WithLogger(logging.NewStandardLogger(stderr))}
-	if c.profile != "" {
+	creds := filepath.Join(c.dataDir, "credentials")
+	switch {
+	case c.profile != "" && hasProfile(creds, c.profile):
+		// A profile added to the data directory's credentials file (say,
+		// the administrator that runs `iam root enable`) is found there.
+		opts = append(opts, awsconfig.WithSharedCredentialsFiles([]string{creds}), awsconfig.WithSharedConfigProfile(c.profile))
+	case c.profile != "":
 		opts = append(opts, awsconfig.WithSharedConfigProfile(c.profile))
-	} else if creds := filepath.Join(c.dataDir, "credentials"); fileExists(creds) {
+	case fileExists(creds):
 		opts = append(opts, awsconfig.WithSharedCredentialsFiles([]string{creds}), awsconfig.WithSharedConfigProfile("default"))
 	}
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	var missing awsconfig.SharedConfigProfileNotExistError
+	if errors.As(err, &missing) {
+		err = fmt.Errorf("no profile [%s] in %s or in the AWS shared config and credentials files (~/.aws/credentials, ~/.aws/config, or AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE): add a [%s] section with aws_access_key_id and aws_secret_access_key to one of them", c.profile, creds, c.profile)
+	}
 	if fromFile {
 		// A local server either answers or is gone: the SDK clients made
 		// from cfg do not spend seconds retrying a refused connection to a
@@ -144,10 +155,18 @@ func allPages[T, O, Opt any](ctx context.Context, p pager[O, Opt], items func(O)
 }
 
 // explain adds a hint to a connection failure against the address found
-// in the data directory: the usual cause is a toolgate that has stopped.
+// in the data directory (the usual cause is a toolgate that has stopped) and
+// to a refused key of the data directory's credentials file.
 func (c *connFlags) explain(err error) error {
 	if c.endpoint == "" && errors.Is(err, syscall.ECONNREFUSED) {
 		return fmt.Errorf("%w\n(the address comes from %s; is `toolgate serve --data-dir %s` still running?)", err, filepath.Join(c.dataDir, "addresses.json"), c.dataDir)
+	}
+	var ae smithy.APIError
+	if creds := filepath.Join(c.dataDir, "credentials"); c.profile == "" && fileExists(creds) && errors.As(err, &ae) &&
+		(ae.ErrorCode() == "UnrecognizedClientException" || ae.ErrorCode() == "InvalidClientTokenId") {
+		// The key of the data directory's credentials file was refused:
+		// most often root's, after `iam root disable`.
+		return fmt.Errorf("%w\n(signed with the [default] key of %s; if that is root and root was disabled with `toolgate iam root disable`, sign as an administrator with --profile)", err, creds)
 	}
 	return err
 }
@@ -155,6 +174,21 @@ func (c *connFlags) explain(err error) error {
 // runCognito calls one Cognito user-pool operation and prints its output.
 func (c *connFlags) runCognito(cmd *cobra.Command, call func(context.Context, *cognitoidentityprovider.Client) (any, error)) error {
 	return runWith(cmd, c, c.cognito, call)
+}
+
+// hasProfile reports whether the shared-credentials file at path has a
+// [profile] section.
+func hasProfile(path, profile string) bool {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.TrimSpace(line) == "["+profile+"]" {
+			return true
+		}
+	}
+	return false
 }
 
 func fileExists(p string) bool {

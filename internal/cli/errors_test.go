@@ -212,7 +212,7 @@ func TestEndpointAndProfile(t *testing.T) {
 	}{
 		{"unknown", []string{"ListGateways", "UnrecognizedClientException"}},
 		{"badsecret", []string{"ListGateways", "InvalidSignatureException"}},
-		{"missing", []string{"failed to get shared config profile, missing"}},
+		{"missing", []string{"no profile [missing] in " + filepath.Join(elsewhere, "credentials"), "AWS_SHARED_CREDENTIALS_FILE", "add a [missing] section"}},
 	} {
 		r := mustFail(t, nil, tc.want, "gateway", "list", "--endpoint", endpoint, "--profile", tc.profile, "--data-dir", elsewhere)
 		if strings.Contains(r.stderr, secretKey) {
@@ -221,4 +221,20 @@ func TestEndpointAndProfile(t *testing.T) {
 	}
 	// --profile wins over the data directory's credentials.
 	mustFail(t, nil, []string{"UnrecognizedClientException"}, "gateway", "list", "--profile", "unknown", "--data-dir", dir)
+
+	// A profile added to the data directory's credentials file, as the
+	// README's `iam root enable --profile admin` has it, is found there
+	// (AWS_SHARED_CREDENTIALS_FILE names a file without it).
+	f, err := os.OpenFile(filepath.Join(dir, "credentials"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString("\n[admin]\naws_access_key_id = " + keyID + "\naws_secret_access_key = " + secretKey + "\n"); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	decodeJSON(t, mustRun(t, nil, "gateway", "list", "--profile", "admin", "--data-dir", dir), &gws)
+	if len(gws) != 1 {
+		t.Errorf("gateway list --profile admin: %+v", gws)
+	}
 }

@@ -181,7 +181,8 @@ func TestIAMCommands(t *testing.T) {
 	}
 	// The disabled root's key is refused before the IAM API runs, in IAM's
 	// error encoding.
-	fail([]string{"StatusCode: 403", "InvalidClientTokenId"}, "iam", "user", "list")
+	fail([]string{"StatusCode: 403", "InvalidClientTokenId", "root was disabled", "--profile"}, "iam", "user", "list")
+	fail([]string{"UnrecognizedClientException", "root was disabled", "--profile"}, "gateway", "list")
 	creds := filepath.Join(t.TempDir(), "credentials")
 	os.WriteFile(creds, []byte("[admin]\naws_access_key_id = "+adminKey.AccessKeyId+"\naws_secret_access_key = "+adminKey.SecretAccessKey+"\n"), 0o600)
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", creds)
