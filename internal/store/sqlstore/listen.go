@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"time"
 
@@ -81,9 +82,26 @@ func currentSchema(ctx context.Context, db *sql.DB) (string, error) {
 		return "", fmt.Errorf("read current schema: %w", err)
 	}
 	if !schema.Valid || schema.String == "" {
-		return "", errors.New("no schema of the connection's search_path exists: create it (CREATE SCHEMA toolgate) or fix search_path in the DSN")
+		var path string
+		if err := db.QueryRowContext(ctx, `SHOW search_path`).Scan(&path); err != nil {
+			path = ""
+		}
+		return "", fmt.Errorf("no schema of the connection's search_path (%s) exists: create it (CREATE SCHEMA %s) or fix search_path in the DSN", path, schemaToCreate(path))
 	}
 	return schema.String, nil
+}
+
+// schemaToCreate returns the schema a search_path asks for first ("$user"
+// aside), for the error that tells to create it; "toolgate" when there is
+// none.
+func schemaToCreate(searchPath string) string {
+	for _, s := range strings.Split(searchPath, ",") {
+		s = strings.TrimSpace(s)
+		if s != "" && s != `"$user"` && s != "$user" {
+			return s
+		}
+	}
+	return "toolgate"
 }
 
 // startChangeBus starts listening on schema's channel with its own

@@ -163,7 +163,21 @@ func TestPostgresSearchPathParameter(t *testing.T) {
 	q.Set("search_path", schema+"_missing")
 	u.RawQuery = q.Encode()
 	_, err = Open(t.Context(), u.String())
-	if err == nil || !strings.Contains(err.Error(), "CREATE SCHEMA") {
-		t.Fatalf("Open with a missing schema: %v, want an error telling to create it", err)
+	if err == nil || !strings.Contains(err.Error(), "CREATE SCHEMA "+schema+"_missing") || !strings.Contains(err.Error(), "search_path ("+schema+"_missing)") {
+		t.Fatalf("Open with a missing schema: %v, want an error telling to create that schema", err)
+	}
+}
+
+func TestSchemaToCreate(t *testing.T) {
+	for path, want := range map[string]string{
+		"walk_1":                  "walk_1",
+		`"$user", public`:         "public",
+		` "$user" , "My Schema" `: `"My Schema"`,
+		`"$user"`:                 "toolgate",
+		"":                        "toolgate",
+	} {
+		if got := schemaToCreate(path); got != want {
+			t.Errorf("schemaToCreate(%q) = %q, want %q", path, got, want)
+		}
 	}
 }
