@@ -111,8 +111,8 @@ func TestServeConfigFile(t *testing.T) {
 	if _, err := os.Stat(fileDir); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("data_dir of the file used despite --data-dir: %v", err)
 	}
-	if !strings.Contains(tg.stdout.String(), "data plane (MCP):    https://mcp.example.test\n") {
-		t.Errorf("public_data_url of the file not used:\n%s", tg.stdout)
+	if !strings.Contains(tg.stdout.String(), "data plane (MCP):    https://mcp.example.test (listening on "+tg.addrs.Data+")\n") {
+		t.Errorf("public_data_url of the file not used, or the listener not shown beside it:\n%s", tg.stdout)
 	}
 
 	// log_format json (file) at level info (flag): the "serving" line is a

@@ -261,7 +261,14 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger
 	if err := writeAddresses(cfg.DataDir, addrs); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "toolgate %s serving\n  data plane (MCP):    %s\n  control plane (AWS): http://%s\n  data directory:      %s\n", Version, dataURL, addrs.Control, cfg.DataDir)
+	shownData := dataURL
+	if dataURL != "http://"+addrs.Data {
+		// public_data_url (a balancer, say) is what clients use; the
+		// listener is what a replica's health check or an operator
+		// reaching it directly needs.
+		shownData += " (listening on " + addrs.Data + ")"
+	}
+	fmt.Fprintf(out, "toolgate %s serving\n  data plane (MCP):    %s\n  control plane (AWS): http://%s\n  data directory:      %s\n", Version, shownData, addrs.Control, cfg.DataDir)
 	log.Info("serving", "data", addrs.Data, "control", addrs.Control, "account", inst.AccountID, "region", cfg.Region)
 
 	select {
