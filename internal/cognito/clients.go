@@ -56,9 +56,6 @@ func (h *handler) createResourceServer(ctx context.Context, body []byte) (any, h
 	if err := v.err(); err != nil {
 		return nil, nil, err
 	}
-	if err := h.authorize(ctx, "CreateResourceServer", h.poolARN(*in.UserPoolId)); err != nil {
-		return nil, nil, err
-	}
 	rs := store.ResourceServer{PoolID: *in.UserPoolId, Identifier: *in.Identifier, Name: *in.Name, CreatedAt: h.Now()}
 	for _, sc := range in.Scopes {
 		rs.Scopes = append(rs.Scopes, store.Scope{Name: *sc.ScopeName, Description: *sc.ScopeDescription})
@@ -95,9 +92,6 @@ func (h *handler) listResourceServers(ctx context.Context, body []byte) (any, ht
 	v.intRange("MaxResults", in.MaxResults, 1, 50)
 	v.nextToken(in.NextToken)
 	if err := v.err(); err != nil {
-		return nil, nil, err
-	}
-	if err := h.authorize(ctx, "ListResourceServers", h.poolARN(*in.UserPoolId)); err != nil {
 		return nil, nil, err
 	}
 	servers, next, err := h.Store.ListResourceServers(ctx, *in.UserPoolId, page(in))
@@ -213,9 +207,6 @@ func (h *handler) createUserPoolClient(ctx context.Context, body []byte) (any, h
 	clientCredentials := slices.Contains(flows, "client_credentials")
 	if clientCredentials && !hasSecret {
 		return nil, nil, newError("InvalidOAuthFlowException", "client_credentials flow can not be selected if client does not have a client secret.")
-	}
-	if err := h.authorize(ctx, "CreateUserPoolClient", h.poolARN(*in.UserPoolId)); err != nil {
-		return nil, nil, err
 	}
 	if err := h.checkScopes(ctx, *in.UserPoolId, scopes, clientCredentials); err != nil {
 		return nil, nil, err
@@ -340,7 +331,9 @@ type clientIDInput struct {
 	ClientId   *string
 }
 
-func (h *handler) clientRequest(ctx context.Context, op string, body []byte) (clientIDInput, error) {
+// clientRequest decodes and validates the body of an operation on one
+// client (DescribeUserPoolClient, DeleteUserPoolClient).
+func clientRequest(body []byte) (clientIDInput, error) {
 	var in clientIDInput
 	if _, err := decode(body, &in); err != nil {
 		return in, err
@@ -348,10 +341,7 @@ func (h *handler) clientRequest(ctx context.Context, op string, body []byte) (cl
 	var v validation
 	v.poolID(in.UserPoolId)
 	v.clientID(in.ClientId)
-	if err := v.err(); err != nil {
-		return in, err
-	}
-	return in, h.authorize(ctx, op, h.poolARN(*in.UserPoolId))
+	return in, v.err()
 }
 
 // getClient loads a client, mapping a missing pool or client to Cognito's
@@ -370,7 +360,7 @@ func (h *handler) getClient(ctx context.Context, poolID, clientID string) (store
 // describeUserPoolClient returns the client without its secret: toolgate
 // keeps only a hash (see the package documentation).
 func (h *handler) describeUserPoolClient(ctx context.Context, body []byte) (any, http.Header, error) {
-	in, err := h.clientRequest(ctx, "DescribeUserPoolClient", body)
+	in, err := clientRequest(body)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -393,9 +383,6 @@ func (h *handler) listUserPoolClients(ctx context.Context, body []byte) (any, ht
 	if err := v.err(); err != nil {
 		return nil, nil, err
 	}
-	if err := h.authorize(ctx, "ListUserPoolClients", h.poolARN(*in.UserPoolId)); err != nil {
-		return nil, nil, err
-	}
 	clients, next, err := h.Store.ListPoolClients(ctx, *in.UserPoolId, page(in))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil, errPoolNotFound(*in.UserPoolId)
@@ -411,7 +398,7 @@ func (h *handler) listUserPoolClients(ctx context.Context, body []byte) (any, ht
 }
 
 func (h *handler) deleteUserPoolClient(ctx context.Context, body []byte) (any, http.Header, error) {
-	in, err := h.clientRequest(ctx, "DeleteUserPoolClient", body)
+	in, err := clientRequest(body)
 	if err != nil {
 		return nil, nil, err
 	}

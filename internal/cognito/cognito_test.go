@@ -61,10 +61,6 @@ type env struct {
 	st      *sqlstore.Store
 	dbPath  string
 	logs    *logBuffer
-	// authorized records Authorize calls as "action resource".
-	mu         sync.Mutex
-	authorized []string
-	deny       func(action, resource string) error
 }
 
 func newEnv(t *testing.T) *env {
@@ -95,15 +91,6 @@ func newEnv(t *testing.T) *env {
 	mux.Handle("/cognito-idp/", cognito.NewHandler(cognito.Options{
 		Store: st, Vault: v, Region: "us-east-1", AccountID: "123456789012", DataURL: data.URL, Logger: log,
 		AfterWrite: func(context.Context) { idpSrv.Notify() },
-		Authorize: func(_ context.Context, action, resource string) error {
-			e.mu.Lock()
-			defer e.mu.Unlock()
-			e.authorized = append(e.authorized, action+" "+resource)
-			if e.deny != nil {
-				return e.deny(action, resource)
-			}
-			return nil
-		},
 	}))
 	control := httptest.NewServer(mux)
 	t.Cleanup(control.Close)

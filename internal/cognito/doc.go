@@ -43,7 +43,8 @@
 //     schema, ...) are validated for shape, stored and echoed by
 //     DescribeUserPool, and have no effect: the pools have no users.
 //
-// Authentication (SigV4, signing name cognito-idp) happens before this
-// handler; Options.Authorize, when set, authorises each operation as
-// cognito-idp:<Op> on the pool's ARN.
+// Authentication (SigV4, signing name cognito-idp) and authorisation happen
+// before this handler, in the control plane: each operation is authorised
+// as cognito-idp:<Op> on the pool's ARN (internal/server's
+// cognitoClassifier).
 package cognito

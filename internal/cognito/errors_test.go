@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"slices"
 	"strings"
 	"testing"
 
@@ -288,33 +287,5 @@ func TestProtocolErrors(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("GET = %d, want 405", resp.StatusCode)
-	}
-}
-
-// TestAuthorizeHook: each operation is authorised as cognito-idp:<Op> on the
-// pool ARN before it runs, and a refusal is AccessDeniedException.
-func TestAuthorizeHook(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t)
-	ctx := t.Context()
-	poolID, _, _ := e.seedPool("p")
-	arn := "arn:aws:cognito-idp:us-east-1:123456789012:userpool/" + poolID
-	e.mu.Lock()
-	got := slices.Clone(e.authorized)
-	e.deny = func(action, _ string) error {
-		if action == "cognito-idp:DeleteUserPool" {
-			return errors.New("User is not authorized to perform: cognito-idp:DeleteUserPool")
-		}
-		return nil
-	}
-	e.mu.Unlock()
-	want := []string{"cognito-idp:CreateUserPool *", "cognito-idp:CreateResourceServer " + arn, "cognito-idp:CreateUserPoolClient " + arn}
-	if !slices.Equal(got, want) {
-		t.Errorf("Authorize calls = %v, want %v", got, want)
-	}
-	_, err := e.client.DeleteUserPool(ctx, &cip.DeleteUserPoolInput{UserPoolId: aws.String(poolID)})
-	wantAPIError(t, "denied DeleteUserPool", err, "AccessDeniedException")
-	if _, err := e.client.DescribeUserPool(ctx, &cip.DescribeUserPoolInput{UserPoolId: aws.String(poolID)}); err != nil {
-		t.Errorf("the denied delete deleted the pool: %v", err)
 	}
 }

@@ -50,12 +50,6 @@ type Options struct {
 	// response is written (wire it to idp.Server.Notify or Refresh so a new
 	// client can fetch a token at once even on another code path).
 	AfterWrite func(ctx context.Context)
-	// Authorize, if set, decides whether the authenticated caller may run
-	// action ("cognito-idp:CreateUserPool") on resource (the pool ARN, or
-	// "*" for CreateUserPool and ListUserPools). A non-nil error is answered
-	// with AccessDeniedException carrying the error's text, which must
-	// therefore be fit for the caller.
-	Authorize func(ctx context.Context, action, resource string) error
 	// RequestID, if set, returns the id the control plane gave the request,
 	// so its log lines and this handler's share it; nil = the request's
 	// X-Amzn-Requestid header or a fresh id.
@@ -184,17 +178,6 @@ func decode(body []byte, in any) (map[string]json.RawMessage, error) {
 		return nil, errSerialization(err)
 	}
 	return raw, nil
-}
-
-// authorize runs Options.Authorize for the operation.
-func (h *handler) authorize(ctx context.Context, op, resource string) error {
-	if h.Authorize == nil {
-		return nil
-	}
-	if err := h.Authorize(ctx, SigningName+":"+op, resource); err != nil {
-		return newError("AccessDeniedException", "%s", err.Error())
-	}
-	return nil
 }
 
 // afterWrite runs Options.AfterWrite.
