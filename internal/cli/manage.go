@@ -283,12 +283,10 @@ func newCredentialProviderCmd() *cobra.Command {
 	del := &cobra.Command{
 		Use: "delete NAME", Short: "Delete an API-key credential provider", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := conn.client(cmd.Context(), cmd.ErrOrStderr())
-			if err != nil {
-				return err
-			}
-			_, err = c.DeleteApiKeyCredentialProvider(cmd.Context(), &bedrockagentcorecontrol.DeleteApiKeyCredentialProviderInput{Name: aws.String(args[0])})
-			return err
+			return conn.run(cmd, func(ctx context.Context, c *bedrockagentcorecontrol.Client) (any, error) {
+				_, err := c.DeleteApiKeyCredentialProvider(ctx, &bedrockagentcorecontrol.DeleteApiKeyCredentialProviderInput{Name: aws.String(args[0])})
+				return map[string]string{"Deleted": args[0]}, err
+			})
 		},
 	}
 	cmd.AddCommand(create, list, del)

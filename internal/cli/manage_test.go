@@ -210,8 +210,10 @@ func TestWalkthrough(t *testing.T) {
 	}
 	mustFail(t, tr, []string{"ResourceNotFoundException"}, "gateway", "get", gw.GatewayId, "--data-dir", dir)
 	for _, name := range []string{"k", "k-file", "k-env"} {
-		if r := run("credential-provider", "delete", name); r.stdout != "" {
-			t.Errorf("credential-provider delete printed %q", r.stdout)
+		// Like the IAM and IdP deletes: the name deleted, nothing more.
+		var out map[string]string
+		if decodeJSON(t, run("credential-provider", "delete", name), &out); len(out) != 1 || out["Deleted"] != name {
+			t.Errorf("credential-provider delete printed %v", out)
 		}
 	}
 	mustFail(t, tr, []string{"ResourceNotFoundException"}, "credential-provider", "delete", "k", "--data-dir", dir)

@@ -105,12 +105,10 @@ or by its endpoints (--issuer and --token-endpoint). Targets then use it with
 	del := &cobra.Command{
 		Use: "delete-oauth2 NAME", Short: "Delete an OAuth2 credential provider", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := conn.client(cmd.Context(), cmd.ErrOrStderr())
-			if err != nil {
-				return err
-			}
-			_, err = c.DeleteOauth2CredentialProvider(cmd.Context(), &bedrockagentcorecontrol.DeleteOauth2CredentialProviderInput{Name: aws.String(args[0])})
-			return err
+			return conn.run(cmd, func(ctx context.Context, c *bedrockagentcorecontrol.Client) (any, error) {
+				_, err := c.DeleteOauth2CredentialProvider(ctx, &bedrockagentcorecontrol.DeleteOauth2CredentialProviderInput{Name: aws.String(args[0])})
+				return map[string]string{"Deleted": args[0]}, err
+			})
 		},
 	}
 	return []*cobra.Command{create, list, get, del}

@@ -99,7 +99,11 @@ func TestOAuth2Provider(t *testing.T) {
 	mustFail(t, tr, []string{"--discovery-url or --token-endpoint"}, "credential-provider", "create-oauth2", "--name", "x", "--client-id", "c", "--data-dir", dir)
 	mustFail(t, tr, []string{"--client-auth \"jwt\""}, "credential-provider", "create-oauth2", "--name", "x", "--client-id", "c",
 		"--discovery-url", tokens.URL+"/.well-known/openid-configuration", "--client-auth", "jwt", "--data-dir", dir)
-	run("credential-provider", "delete-oauth2", "forecast-idp")
+	var deleted map[string]string
+	if decodeJSON(t, run("credential-provider", "delete-oauth2", "forecast-idp"), &deleted); deleted["Deleted"] != "forecast-idp" {
+		t.Errorf("delete-oauth2 printed %v", deleted)
+	}
+	mustFail(t, tr, []string{"DeleteOauth2CredentialProvider", "ResourceNotFoundException"}, "credential-provider", "delete-oauth2", "forecast-idp", "--data-dir", dir)
 	tr.assertNeverPrinted(t, clientSecret)
 	if strings.Contains(tg.stderr.String()+tg.stdout.String(), clientSecret) {
 		t.Error("the client secret reached the server log")
