@@ -21,13 +21,27 @@ var _ store.IdentityStore = (*Store)(nil)
 
 // ---- workload identities ---------------------------------------------------
 
-var workloadColumns = []string{"name", "gateway_id", "return_urls", "tags", "created_at", "updated_at", "version"}
-
-var workloadCols = strings.Join(workloadColumns, ", ")
-
-func workloadValues(w store.WorkloadIdentity) []any {
-	return []any{w.Name, w.GatewayID, encodeStrings(w.ReturnURLs), encodeTags(w.Tags),
-		w.CreatedAt.UnixMicro(), w.UpdatedAt.UnixMicro(), w.Version}
+// workloads: workload identities are versioned rows keyed by name, like the
+// credential providers, so providerTable writes their CRUD; what differs is
+// the gateway a gateway's identity belongs to, kept by Update and checked by
+// Delete.
+var workloads = providerTable[store.WorkloadIdentity]{
+	table:   "workload_identities",
+	what:    "workload identity",
+	entity:  "workloadIdentity",
+	columns: []string{"name", "gateway_id", "return_urls", "tags", "created_at", "updated_at", "version"},
+	values: func(w store.WorkloadIdentity) []any {
+		return []any{w.Name, w.GatewayID, encodeStrings(w.ReturnURLs), encodeTags(w.Tags),
+			w.CreatedAt.UnixMicro(), w.UpdatedAt.UnixMicro(), w.Version}
+	},
+	scan: scanWorkload,
+	norm: func(w store.WorkloadIdentity) store.WorkloadIdentity {
+		w.ReturnURLs = normStrings(w.ReturnURLs)
+		w.Tags = normTags(w.Tags)
+		w.CreatedAt, w.UpdatedAt = normTime(w.CreatedAt), normTime(w.UpdatedAt)
+		return w
+	},
+	stamp: func(w *store.WorkloadIdentity) stamp { return stamp{&w.Name, &w.CreatedAt, &w.UpdatedAt, &w.Version} },
 }
 
 func scanWorkload(r rowScanner) (store.WorkloadIdentity, error) {
@@ -50,48 +64,15 @@ func scanWorkload(r rowScanner) (store.WorkloadIdentity, error) {
 	return w, nil
 }
 
-func normWorkload(w store.WorkloadIdentity) store.WorkloadIdentity {
-	w.ReturnURLs = normStrings(w.ReturnURLs)
-	w.Tags = normTags(w.Tags)
-	w.CreatedAt, w.UpdatedAt = normTime(w.CreatedAt), normTime(w.UpdatedAt)
-	return w
-}
-
 // CreateWorkloadIdentity implements store.IdentityStore.
 func (s *Store) CreateWorkloadIdentity(ctx context.Context, w store.WorkloadIdentity) (store.WorkloadIdentity, error) {
-	if w.Name == "" {
-		return store.WorkloadIdentity{}, errors.New("create workload identity: name is required")
-	}
-	w = normWorkload(w)
-	w.CreatedAt, w.UpdatedAt = createdTimes(s.now(), w.CreatedAt, w.UpdatedAt)
-	w.Version = 1
-	err := s.mutate(ctx, func(tx *sql.Tx) error { return s.insertWorkload(ctx, tx, w, "name") })
-	if err != nil {
-		return store.WorkloadIdentity{}, err
-	}
-	return w, nil
-}
-
-// insertWorkload inserts w, reporting a taken name as a *ConflictError on
-// field (which names what the caller was creating).
-func (s *Store) insertWorkload(ctx context.Context, tx *sql.Tx, w store.WorkloadIdentity, field string) error {
-	b := s.binder()
-	if err := conflictIf(ctx, tx, "SELECT 1 FROM workload_identities WHERE name = "+b.add(w.Name), b.args,
-		"workloadIdentity", field, w.Name); err != nil {
-		return err
-	}
-	b = s.binder()
-	q := "INSERT INTO workload_identities (" + workloadCols + ") VALUES (" + b.list(workloadValues(w)...) + ")"
-	if _, err := s.execWrite(ctx, tx, q, b.args); err != nil {
-		return fmt.Errorf("create workload identity: %w", err)
-	}
-	return nil
+	return workloads.create(ctx, s, w)
 }
 
 // createGatewayWorkload creates, inside CreateGateway's transaction, the
 // workload identity of gateway g: named after its id.
 func (s *Store) createGatewayWorkload(ctx context.Context, tx *sql.Tx, g store.Gateway) error {
-	return s.insertWorkload(ctx, tx, store.WorkloadIdentity{
+	return workloads.insert(ctx, s, tx, store.WorkloadIdentity{
 		Name: g.ID, GatewayID: g.ID, CreatedAt: g.CreatedAt, UpdatedAt: g.CreatedAt, Version: 1,
 	}, "workloadIdentity")
 }
@@ -106,64 +87,32 @@ func (s *Store) deleteGatewayWorkload(ctx context.Context, tx *sql.Tx, id string
 	return nil
 }
 
-func (s *Store) getWorkload(ctx context.Context, q querier, name, suffix string) (store.WorkloadIdentity, error) {
-	b := s.binder()
-	w, err := scanWorkload(q.QueryRowContext(ctx,
-		"SELECT "+workloadCols+" FROM workload_identities WHERE name = "+b.add(name)+suffix, b.args...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return store.WorkloadIdentity{}, fmt.Errorf("workload identity %q: %w", name, store.ErrNotFound)
-	}
-	if err != nil {
-		return store.WorkloadIdentity{}, fmt.Errorf("get workload identity: %w", err)
-	}
-	return w, nil
-}
-
 // GetWorkloadIdentity implements store.IdentityStore.
 func (s *Store) GetWorkloadIdentity(ctx context.Context, name string) (store.WorkloadIdentity, error) {
-	return s.getWorkload(ctx, s.db, name, "")
+	return workloads.get(ctx, s, s.db, name, "")
 }
 
 // ListWorkloadIdentities implements store.IdentityStore.
 func (s *Store) ListWorkloadIdentities(ctx context.Context, p store.Page) ([]store.WorkloadIdentity, string, error) {
-	return listPage(ctx, s, listSpec{table: "workload_identities", cols: workloadCols, key: "name"}, p, scanWorkload,
-		func(w store.WorkloadIdentity) (time.Time, string) { return w.CreatedAt, w.Name })
+	return workloads.list(ctx, s, p)
 }
 
-// UpdateWorkloadIdentity implements store.IdentityStore.
+// UpdateWorkloadIdentity implements store.IdentityStore. Like the name,
+// CreatedAt, Version and UpdatedAt, the gateway an identity belongs to is
+// kept by the store whatever fn returns.
 func (s *Store) UpdateWorkloadIdentity(ctx context.Context, name string, fn func(store.WorkloadIdentity) (store.WorkloadIdentity, error)) (store.WorkloadIdentity, error) {
-	var out store.WorkloadIdentity
-	err := s.mutate(ctx, func(tx *sql.Tx) error {
-		old, err := s.getWorkload(ctx, tx, name, s.d.forUpdate)
-		if err != nil {
-			return err
-		}
+	return workloads.update(ctx, s, name, func(old store.WorkloadIdentity) (store.WorkloadIdentity, error) {
 		w, err := fn(old)
-		if err != nil {
-			return err
-		}
-		w = normWorkload(w)
-		w.Name, w.GatewayID, w.CreatedAt, w.Version = old.Name, old.GatewayID, old.CreatedAt, old.Version+1
-		w.UpdatedAt = updatedTime(s.now(), old.UpdatedAt)
-		b := s.binder()
-		q := "UPDATE workload_identities SET " + b.set(workloadColumns[1:], workloadValues(w)[1:]...) +
-			" WHERE name = " + b.add(w.Name) + " AND version = " + b.add(old.Version)
-		if err := s.execUpdate(ctx, tx, q, b.args); err != nil {
-			return fmt.Errorf("update workload identity: %w", err)
-		}
-		out = w
-		return nil
+		w.GatewayID = old.GatewayID
+		return w, err
 	})
-	if err != nil {
-		return store.WorkloadIdentity{}, err
-	}
-	return out, nil
 }
 
-// DeleteWorkloadIdentity implements store.IdentityStore.
+// DeleteWorkloadIdentity implements store.IdentityStore. A gateway's
+// identity is deleted with its gateway only.
 func (s *Store) DeleteWorkloadIdentity(ctx context.Context, name string) error {
 	return s.mutate(ctx, func(tx *sql.Tx) error {
-		w, err := s.getWorkload(ctx, tx, name, s.d.forUpdate)
+		w, err := workloads.get(ctx, s, tx, name, s.d.forUpdate)
 		if err != nil {
 			return err
 		}
@@ -171,13 +120,25 @@ func (s *Store) DeleteWorkloadIdentity(ctx context.Context, name string) error {
 			return &store.ConflictError{Entity: "workloadIdentity", Field: "gatewayId", Value: name,
 				Reason: "it belongs to gateway " + w.GatewayID + " and is deleted with it"}
 		}
-		b := s.binder()
-		return s.execDelete(ctx, tx, "DELETE FROM workload_identities WHERE name = "+b.add(name), b.args,
-			fmt.Sprintf("workload identity %q", name))
+		return s.deleteRow(ctx, tx, workloads.table, fmt.Sprintf("workload identity %q", name), []string{"name"}, name)
 	})
 }
 
 // ---- token vault -----------------------------------------------------------
+
+var tokenVaultColumns = []string{"id", "key_type", "kms_key_arn", "updated_at", "version"}
+
+func scanTokenVault(r rowScanner) (store.TokenVault, error) {
+	var (
+		tv      store.TokenVault
+		updated int64
+	)
+	if err := r.Scan(&tv.ID, &tv.KeyType, &tv.KMSKeyARN, &updated, &tv.Version); err != nil {
+		return store.TokenVault{}, err
+	}
+	tv.UpdatedAt = fromMicros(updated)
+	return tv, nil
+}
 
 // GetTokenVault implements store.IdentityStore.
 func (s *Store) GetTokenVault(ctx context.Context, id string) (store.TokenVault, error) {
@@ -186,23 +147,13 @@ func (s *Store) GetTokenVault(ctx context.Context, id string) (store.TokenVault,
 
 func (s *Store) getTokenVault(ctx context.Context, q querier, id string) (store.TokenVault, error) {
 	b := s.binder()
-	var (
-		tv      store.TokenVault
-		updated int64
-	)
-	err := q.QueryRowContext(ctx, "SELECT id, key_type, kms_key_arn, updated_at, version FROM token_vaults WHERE id = "+b.add(id),
-		b.args...).Scan(&tv.ID, &tv.KeyType, &tv.KMSKeyARN, &updated, &tv.Version)
-	if errors.Is(err, sql.ErrNoRows) {
-		return store.TokenVault{}, fmt.Errorf("token vault %q: %w", id, store.ErrNotFound)
-	}
-	if err != nil {
-		return store.TokenVault{}, fmt.Errorf("get token vault: %w", err)
-	}
-	tv.UpdatedAt = fromMicros(updated)
-	return tv, nil
+	return selectRow(ctx, q, scanTokenVault, fmt.Sprintf("token vault %q", id),
+		"SELECT "+strings.Join(tokenVaultColumns, ", ")+" FROM token_vaults WHERE id = "+b.add(id), b.args)
 }
 
-const vaultKeyCols = "version, key_id, kek, wrapped_key, state, created_at"
+var vaultKeyColumns = []string{"version", "key_id", "kek", "wrapped_key", "state", "created_at"}
+
+var vaultKeyCols = strings.Join(vaultKeyColumns, ", ")
 
 func scanVaultKey(r rowScanner) (store.VaultKey, error) {
 	var (
@@ -222,20 +173,7 @@ func (s *Store) ListVaultKeys(ctx context.Context) ([]store.VaultKey, error) {
 }
 
 func (s *Store) listVaultKeys(ctx context.Context, q querier) ([]store.VaultKey, error) {
-	rows, err := q.QueryContext(ctx, "SELECT "+vaultKeyCols+" FROM vault_keys ORDER BY version")
-	if err != nil {
-		return nil, fmt.Errorf("list vault keys: %w", err)
-	}
-	defer rows.Close()
-	var out []store.VaultKey
-	for rows.Next() {
-		k, err := scanVaultKey(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list vault keys: %w", err)
-		}
-		out = append(out, k)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, "list vault keys", "SELECT "+vaultKeyCols+" FROM vault_keys ORDER BY version", nil, scanVaultKey)
 }
 
 // AddVaultKey implements store.IdentityStore.
@@ -273,11 +211,9 @@ func (s *Store) AddVaultKey(ctx context.Context, next store.VaultKey, tv store.T
 		k.Version, k.State = last+1, store.VaultKeyPrimary
 		k.WrappedKey = bytes.Clone(k.WrappedKey)
 		k.CreatedAt, _ = createdTimes(s.now(), k.CreatedAt, time.Time{})
-		b = s.binder()
-		q := "INSERT INTO vault_keys (" + vaultKeyCols + ") VALUES (" +
-			b.list(k.Version, k.KeyID, k.KEK, k.WrappedKey, k.State, k.CreatedAt.UnixMicro()) + ")"
-		if _, err := s.execWrite(ctx, tx, q, b.args); err != nil {
-			return false, fmt.Errorf("add vault key: %w", err)
+		if err := s.insertRow(ctx, tx, "vault_keys", vaultKeyColumns,
+			[]any{k.Version, k.KeyID, k.KEK, k.WrappedKey, k.State, k.CreatedAt.UnixMicro()}, "vault key"); err != nil {
+			return false, err
 		}
 		if tv.ID != "" {
 			if err := s.putTokenVault(ctx, tx, tv); err != nil {
@@ -301,13 +237,13 @@ func (s *Store) putTokenVault(ctx context.Context, tx *sql.Tx, tv store.TokenVau
 	var q string
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		q = "INSERT INTO token_vaults (id, key_type, kms_key_arn, updated_at, version) VALUES (" +
+		q = "INSERT INTO token_vaults (" + strings.Join(tokenVaultColumns, ", ") + ") VALUES (" +
 			b.list(tv.ID, tv.KeyType, tv.KMSKeyARN, updated.UnixMicro(), int64(1)) + ")"
 	case err != nil:
 		return err
 	default:
 		updated = updatedTime(s.now(), old.UpdatedAt)
-		q = "UPDATE token_vaults SET " + b.set([]string{"key_type", "kms_key_arn", "updated_at", "version"},
+		q = "UPDATE token_vaults SET " + b.set(tokenVaultColumns[1:],
 			tv.KeyType, tv.KMSKeyARN, updated.UnixMicro(), old.Version+1) + " WHERE id = " + b.add(tv.ID)
 	}
 	if _, err := s.execWrite(ctx, tx, q, b.args); err != nil {
@@ -319,19 +255,17 @@ func (s *Store) putTokenVault(ctx context.Context, tx *sql.Tx, tv store.TokenVau
 // DeleteVaultKey implements store.IdentityStore.
 func (s *Store) DeleteVaultKey(ctx context.Context, keyID string) error {
 	return s.mutate(ctx, func(tx *sql.Tx) error {
+		what := fmt.Sprintf("vault key %q", keyID)
 		b := s.binder()
-		k, err := scanVaultKey(tx.QueryRowContext(ctx, "SELECT "+vaultKeyCols+" FROM vault_keys WHERE key_id = "+b.add(keyID)+s.d.forUpdate, b.args...))
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("vault key %q: %w", keyID, store.ErrNotFound)
-		}
+		k, err := selectRow(ctx, tx, scanVaultKey, what,
+			"SELECT "+vaultKeyCols+" FROM vault_keys WHERE key_id = "+b.add(keyID)+s.d.forUpdate, b.args)
 		if err != nil {
-			return fmt.Errorf("delete vault key: %w", err)
+			return err
 		}
 		if k.State == store.VaultKeyPrimary {
 			return &store.ConflictError{Entity: "vaultKey", Field: "state", Value: keyID, Reason: "the primary key cannot be deleted"}
 		}
-		b = s.binder()
-		return s.execDelete(ctx, tx, "DELETE FROM vault_keys WHERE key_id = "+b.add(keyID), b.args, fmt.Sprintf("vault key %q", keyID))
+		return s.deleteRow(ctx, tx, "vault_keys", what, []string{"key_id"}, keyID)
 	})
 }
 
@@ -383,11 +317,7 @@ func (s *Store) ListSealedSecrets(ctx context.Context, p store.Page) ([]store.Se
 		q := "SELECT " + strings.Join(col.keys, ", ") + ", " + col.column + " FROM " + col.table +
 			" WHERE " + col.column + " IS NOT NULL"
 		if ci == cur.Column && cur.Key != nil {
-			args := make([]any, len(cur.Key))
-			for i, k := range cur.Key {
-				args[i] = k
-			}
-			q += " AND (" + strings.Join(col.keys, ", ") + ") > (" + b.list(args...) + ")"
+			q += " AND (" + strings.Join(col.keys, ", ") + ") > (" + b.list(anys(cur.Key)...) + ")"
 		}
 		q += " ORDER BY " + strings.Join(col.keys, ", ") + " LIMIT " + b.add(limit+1-len(out))
 		rows, err := s.db.QueryContext(ctx, q, b.args...)
@@ -451,12 +381,8 @@ func (s *Store) ReplaceSealedSecret(ctx context.Context, sec store.SealedSecret,
 	}
 	return s.bookkeep(ctx, func(tx *sql.Tx) error {
 		b := s.binder()
-		where := make([]string, len(col.keys))
-		for i, k := range col.keys {
-			where[i] = k + " = " + b.add(sec.Owner[i])
-		}
 		var cur []byte
-		err := tx.QueryRowContext(ctx, "SELECT "+col.column+" FROM "+col.table+" WHERE "+strings.Join(where, " AND ")+s.d.forUpdate,
+		err := tx.QueryRowContext(ctx, "SELECT "+col.column+" FROM "+col.table+" WHERE "+b.where(col.keys, anys(sec.Owner)...)+s.d.forUpdate,
 			b.args...).Scan(&cur)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("sealed %s %s: %w", sec.Kind, strings.Join(sec.Owner, "/"), store.ErrNotFound)
@@ -467,15 +393,20 @@ func (s *Store) ReplaceSealedSecret(ctx context.Context, sec store.SealedSecret,
 		if !bytes.Equal(cur, sec.Sealed) {
 			return fmt.Errorf("sealed %s %s changed meanwhile: %w", sec.Kind, strings.Join(sec.Owner, "/"), store.ErrConflict)
 		}
-		b2 := s.binder()
-		set := col.column + " = " + b2.add(bytes.Clone(sealed))
-		where2 := make([]string, len(col.keys))
-		for i, k := range col.keys {
-			where2[i] = k + " = " + b2.add(sec.Owner[i])
-		}
-		if _, err := tx.ExecContext(ctx, "UPDATE "+col.table+" SET "+set+" WHERE "+strings.Join(where2, " AND "), b2.args...); err != nil {
+		b = s.binder()
+		q := "UPDATE " + col.table + " SET " + b.set([]string{col.column}, bytes.Clone(sealed)) + " WHERE " + b.where(col.keys, anys(sec.Owner)...)
+		if _, err := tx.ExecContext(ctx, q, b.args...); err != nil {
 			return fmt.Errorf("replace sealed secret: %w", err)
 		}
 		return nil
 	})
+}
+
+// anys is ss as the values of binder.list and binder.where.
+func anys(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, v := range ss {
+		out[i] = v
+	}
+	return out
 }

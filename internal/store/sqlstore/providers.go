@@ -13,9 +13,11 @@ import (
 // Credential providers: API-key providers here, OAuth2 providers in
 // oauth2providers.go. Both kinds are versioned rows keyed by name with a
 // sealed secret and tags; they differ only in their columns, so their CRUD
-// is written once, in providerTable.
+// is written once, in providerTable, which workload identities (identity.go),
+// rows of the same shape, use too.
 
-// providerTable is one kind of credential provider.
+// providerTable is one kind of credential provider (or another versioned
+// row keyed by name).
 type providerTable[T any] struct {
 	table   string   // SQL table
 	what    string   // the kind in errors: "api key provider"
@@ -43,19 +45,24 @@ func (t providerTable[T]) create(ctx context.Context, s *Store, p T) (T, error) 
 	}
 	*st.created, *st.updated = createdTimes(s.now(), *st.created, *st.updated)
 	*st.version = 1
-	err := s.mutate(ctx, func(tx *sql.Tx) error {
-		b := s.binder()
-		if err := conflictIf(ctx, tx, "SELECT 1 FROM "+t.table+" WHERE name = "+b.add(*st.name), b.args,
-			t.entity, "name", *st.name); err != nil {
-			return err
-		}
-		return s.insertRow(ctx, tx, t.table, t.columns, t.values(p), t.what)
-	})
-	if err != nil {
+	if err := s.mutate(ctx, func(tx *sql.Tx) error { return t.insert(ctx, s, tx, p, "name") }); err != nil {
 		var zero T
 		return zero, err
 	}
 	return p, nil
+}
+
+// insert inserts p as it is inside a write transaction, reporting a taken
+// name as a *store.ConflictError on field (which names what the caller was
+// creating).
+func (t providerTable[T]) insert(ctx context.Context, s *Store, tx *sql.Tx, p T, field string) error {
+	name := *t.stamp(&p).name
+	b := s.binder()
+	if err := conflictIf(ctx, tx, "SELECT 1 FROM "+t.table+" WHERE name = "+b.add(name), b.args,
+		t.entity, field, name); err != nil {
+		return err
+	}
+	return s.insertRow(ctx, tx, t.table, t.columns, t.values(p), t.what)
 }
 
 // get reads the provider called name; suffix is "" or the dialect's FOR
