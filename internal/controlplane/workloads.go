@@ -58,14 +58,7 @@ func (a *api) getWorkloadIdentity(w http.ResponseWriter, r *http.Request) error 
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	is, err := a.identityStore("GetWorkloadIdentity")
-	if err != nil {
-		return err
-	}
-	wi, err := is.GetWorkloadIdentity(r.Context(), *req.Name)
-	if errors.Is(err, store.ErrNotFound) {
-		return errNotFound("Workload identity %s not found", *req.Name)
-	}
+	wi, err := a.loadWorkloadIdentity(r, *req.Name)
 	if err != nil {
 		return err
 	}
@@ -86,7 +79,7 @@ func (a *api) updateWorkloadIdentity(w http.ResponseWriter, r *http.Request) err
 		return old, nil
 	})
 	if errors.Is(err, store.ErrNotFound) {
-		return errNotFound("Workload identity %s not found", *req.Name)
+		return workloadNotFound(*req.Name)
 	}
 	if err != nil {
 		return err
@@ -108,16 +101,13 @@ func (a *api) deleteWorkloadIdentity(w http.ResponseWriter, r *http.Request) err
 	var ce *store.ConflictError
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return errNotFound("Workload identity %s not found", *req.Name)
+		return workloadNotFound(*req.Name)
 	case errors.As(err, &ce):
 		return errConflict("Workload identity %s belongs to gateway %s and is deleted with it", *req.Name, *req.Name)
 	case err != nil:
 		return err
 	}
-	a.afterWrite(r.Context())
-	w.Header().Set("X-Amzn-Requestid", requestID(r))
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return a.deleted(w, r)
 }
 
 func (a *api) listWorkloadIdentities(w http.ResponseWriter, r *http.Request) error {
@@ -129,11 +119,7 @@ func (a *api) listWorkloadIdentities(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	page := store.Page{After: deref(req.NextToken), Limit: 10}
-	if req.MaxResults != nil {
-		page.Limit = int(*req.MaxResults)
-	}
-	items, next, err := is.ListWorkloadIdentities(r.Context(), page)
+	items, next, err := is.ListWorkloadIdentities(r.Context(), bodyPage(req.NextToken, req.MaxResults))
 	if err != nil {
 		return listError(err)
 	}
@@ -145,6 +131,22 @@ func (a *api) listWorkloadIdentities(w http.ResponseWriter, r *http.Request) err
 		out.NextToken = &next
 	}
 	return writeJSON(w, r, http.StatusOK, out)
+}
+
+func (a *api) loadWorkloadIdentity(r *http.Request, name string) (store.WorkloadIdentity, error) {
+	is, err := a.identityStore("GetWorkloadIdentity")
+	if err != nil {
+		return store.WorkloadIdentity{}, err
+	}
+	wi, err := is.GetWorkloadIdentity(r.Context(), name)
+	if errors.Is(err, store.ErrNotFound) {
+		return wi, workloadNotFound(name)
+	}
+	return wi, err
+}
+
+func workloadNotFound(name string) error {
+	return errNotFound("Workload identity %s not found", name)
 }
 
 func (a *api) workloadOut(wi store.WorkloadIdentity) agentcore.WorkloadIdentity {
