@@ -1,23 +1,15 @@
 package server
 
 import (
-	"encoding/json"
-	"io"
-	"net/http"
-	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	dp "github.com/aws/aws-sdk-go-v2/service/bedrockagentcore"
 	dptypes "github.com/aws/aws-sdk-go-v2/service/bedrockagentcore/types"
 	ctl "github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol"
 	ctltypes "github.com/aws/aws-sdk-go-v2/service/bedrockagentcorecontrol/types"
-	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
-	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	iamsdk "github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/toolgate/toolgate/internal/idp"
@@ -30,66 +22,6 @@ func dataClient(tg *instance, creds aws.Credentials) *dp.Client {
 		Region: "us-east-1", Credentials: credentials.StaticCredentialsProvider{Value: creds},
 		BaseEndpoint: aws.String("http://" + tg.addrs.Data),
 	})
-}
-
-// pool is a user pool of the embedded identity provider with one
-// client-credentials client.
-type pool struct {
-	id, clientID, secret string
-}
-
-func newPool(t *testing.T, tg *instance) pool {
-	t.Helper()
-	ctx := t.Context()
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion("us-east-1"),
-		awsconfig.WithSharedCredentialsFiles([]string{filepath.Join(tg.dir, "credentials")}),
-		awsconfig.WithSharedConfigFiles([]string{filepath.Join(tg.dir, "no-config")}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cog := cip.NewFromConfig(awsCfg, func(o *cip.Options) { o.BaseEndpoint = aws.String("http://" + tg.addrs.Control + "/cognito-idp/") })
-	p, err := cog.CreateUserPool(ctx, &cip.CreateUserPoolInput{PoolName: aws.String("agents")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := aws.ToString(p.UserPool.Id)
-	if _, err := cog.CreateResourceServer(ctx, &cip.CreateResourceServerInput{
-		UserPoolId: aws.String(id), Identifier: aws.String("api"), Name: aws.String("API"),
-		Scopes: []ciptypes.ResourceServerScopeType{{ScopeName: aws.String("read"), ScopeDescription: aws.String("read")}},
-	}); err != nil {
-		t.Fatal(err)
-	}
-	c, err := cog.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{
-		UserPoolId: aws.String(id), ClientName: aws.String("agent"), GenerateSecret: true,
-		AllowedOAuthFlows: []ciptypes.OAuthFlowType{ciptypes.OAuthFlowTypeClientCredentials}, AllowedOAuthFlowsUserPoolClient: true,
-		AllowedOAuthScopes: []string{"api/read"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pool{id: id, clientID: aws.ToString(c.UserPoolClient.ClientId), secret: aws.ToString(c.UserPoolClient.ClientSecret)}
-}
-
-// token gets a client-credentials access token from the pool.
-func (p pool) token(t *testing.T, tg *instance) string {
-	t.Helper()
-	form := url.Values{"grant_type": {"client_credentials"}, "scope": {"api/read"}}
-	req, _ := http.NewRequest("POST", idp.TokenEndpoint("http://"+tg.addrs.Data, p.id), strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(p.clientID, p.secret)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	if resp.StatusCode != 200 || json.Unmarshal(body, &tok) != nil {
-		t.Fatalf("token endpoint: %d %s", resp.StatusCode, body)
-	}
-	return tok.AccessToken
 }
 
 // TestIdentityDataPlaneSDK: an agent with the AWS SDK's Identity client
@@ -162,8 +94,8 @@ func TestIdentityDataPlaneSDK(t *testing.T) {
 	}
 
 	// A user's JWT from the embedded identity provider.
-	p := newPool(t, tg)
-	userJWT := p.token(t, tg)
+	p := newIdPClient(t, cognitoClient(t, tg), "agents", "api", "read", "agent")
+	userJWT := p.token(t, "http://"+tg.addrs.Data)
 	forJWT, err := agent.GetWorkloadAccessTokenForJWT(ctx, &dp.GetWorkloadAccessTokenForJWTInput{WorkloadName: aws.String("agent-one"), UserToken: aws.String(userJWT)})
 	if err != nil {
 		t.Fatalf("GetWorkloadAccessTokenForJWT: %v\n%s", err, tg.logs)
@@ -174,7 +106,7 @@ func TestIdentityDataPlaneSDK(t *testing.T) {
 	// A gateway's workload identity trusts its gateway's authorizer: a
 	// client the gateway does not allow is refused.
 	gw := jwtGateway(t, tg, "idgw", ctltypes.CustomJWTAuthorizerConfiguration{
-		DiscoveryUrl: aws.String(idp.DiscoveryURL("http://"+tg.addrs.Data, p.id)), AllowedClients: []string{"someone-else"},
+		DiscoveryUrl: aws.String(idp.DiscoveryURL("http://"+tg.addrs.Data, p.poolID)), AllowedClients: []string{"someone-else"},
 	}, "http://127.0.0.1:1")
 	gwID := strings.Split(strings.TrimPrefix(gw, "http://"+tg.addrs.Data+"/gateways/"), "/")[0]
 	if _, err := agent.GetWorkloadAccessTokenForJWT(ctx, &dp.GetWorkloadAccessTokenForJWTInput{WorkloadName: aws.String(gwID), UserToken: aws.String(userJWT)}); apiErrorCode(err) != "UnauthorizedException" {
@@ -185,7 +117,7 @@ func TestIdentityDataPlaneSDK(t *testing.T) {
 	if _, err := tg.control.CreateOauth2CredentialProvider(ctx, &ctl.CreateOauth2CredentialProviderInput{
 		Name: aws.String("pool-m2m"), CredentialProviderVendor: ctltypes.CredentialProviderVendorTypeCustomOauth2,
 		Oauth2ProviderConfigInput: &ctltypes.Oauth2ProviderConfigInputMemberCustomOauth2ProviderConfig{Value: ctltypes.CustomOauth2ProviderConfigInput{
-			OauthDiscovery: &ctltypes.Oauth2DiscoveryMemberDiscoveryUrl{Value: idp.DiscoveryURL("http://"+tg.addrs.Data, p.id)},
+			OauthDiscovery: &ctltypes.Oauth2DiscoveryMemberDiscoveryUrl{Value: idp.DiscoveryURL("http://"+tg.addrs.Data, p.poolID)},
 			ClientId:       aws.String(p.clientID), ClientSecret: aws.String(p.secret),
 		}},
 	}); err != nil {

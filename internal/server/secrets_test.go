@@ -120,11 +120,11 @@ func testSecretsNeverLeak(t *testing.T, dsn string) {
 	refused("an over-long key", err)
 
 	// OAuth2 provider with a client secret (token endpoint: the embedded IdP).
-	p := newPool(t, tg)
+	p := newIdPClient(t, cognitoClient(t, tg), "agents", "api", "read", "agent")
 	_, err = c.CreateOauth2CredentialProvider(ctx, &ctl.CreateOauth2CredentialProviderInput{
 		Name: aws.String("oauth"), CredentialProviderVendor: ctltypes.CredentialProviderVendorTypeCustomOauth2,
 		Oauth2ProviderConfigInput: &ctltypes.Oauth2ProviderConfigInputMemberCustomOauth2ProviderConfig{Value: ctltypes.CustomOauth2ProviderConfigInput{
-			OauthDiscovery: &ctltypes.Oauth2DiscoveryMemberDiscoveryUrl{Value: idp.DiscoveryURL("http://"+tg.addrs.Data, p.id)},
+			OauthDiscovery: &ctltypes.Oauth2DiscoveryMemberDiscoveryUrl{Value: idp.DiscoveryURL("http://"+tg.addrs.Data, p.poolID)},
 			ClientId:       aws.String(p.clientID), ClientSecret: aws.String(clientSecret),
 		}},
 	})
