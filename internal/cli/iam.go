@@ -389,11 +389,13 @@ func newIAMAccessKeyCmd(conn *connFlags) *cobra.Command {
 		Use: "create [--user U | --role R]", Short: "Create an access key; its secret is printed only now", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if createOwner.role != "" {
-				var out map[string]any
+				var out struct {
+					AccessKey iamapi.RoleAccessKey `json:"accessKey"`
+				}
 				if err := conn.extension(cmd.Context(), cmd.ErrOrStderr(), iamapi.RouteCreateRoleAccessKey, iamapi.RoleKeyRequest{RoleName: createOwner.role}, &out); err != nil {
 					return err
 				}
-				return printJSON(cmd.OutOrStdout(), out)
+				return printJSON(cmd.OutOrStdout(), roleKeyJSON(out.AccessKey))
 			}
 			return conn.runIAM(cmd, func(ctx context.Context, c *iamsdk.Client) (any, error) {
 				out, err := c.CreateAccessKey(ctx, &iamsdk.CreateAccessKeyInput{UserName: createOwner.userName()})
@@ -410,11 +412,17 @@ func newIAMAccessKeyCmd(conn *connFlags) *cobra.Command {
 		Use: "list [--user U | --role R]", Short: "List access keys (never their secrets)", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if listOwner.role != "" {
-				var out map[string]any
+				var out struct {
+					AccessKeys []iamapi.RoleAccessKey `json:"accessKeys"`
+				}
 				if err := conn.extension(cmd.Context(), cmd.ErrOrStderr(), iamapi.RouteListRoleAccessKeys, iamapi.RoleKeyRequest{RoleName: listOwner.role}, &out); err != nil {
 					return err
 				}
-				return printJSON(cmd.OutOrStdout(), out["accessKeys"])
+				keys := make([]any, 0, len(out.AccessKeys))
+				for _, k := range out.AccessKeys {
+					keys = append(keys, roleKeyJSON(k))
+				}
+				return printJSON(cmd.OutOrStdout(), keys)
 			}
 			return conn.runIAM(cmd, func(ctx context.Context, c *iamsdk.Client) (any, error) {
 				out, err := c.ListAccessKeys(ctx, &iamsdk.ListAccessKeysInput{UserName: listOwner.userName()})
@@ -497,4 +505,18 @@ root again.`,
 	enable := &cobra.Command{Use: "enable", Short: "Enable the root principal again", Args: cobra.NoArgs, RunE: run(iamapi.RouteEnableRoot)}
 	cmd.AddCommand(disable, enable)
 	return cmd
+}
+
+// roleKeyJSON prints a role's access key in the shape the IAM SDK gives a
+// user's (AccessKeyId, SecretAccessKey, Status, CreateDate), with RoleName
+// for UserName, so one jq path reads both.
+func roleKeyJSON(k iamapi.RoleAccessKey) any {
+	out := struct {
+		RoleName        string
+		AccessKeyId     string //nolint:revive // the IAM SDK's spelling
+		SecretAccessKey string `json:",omitempty"`
+		Status          string
+		CreateDate      string
+	}{k.RoleName, k.AccessKeyID, k.SecretAccessKey, k.Status, k.CreateDate}
+	return out
 }

@@ -150,16 +150,16 @@ func TestIAMCommands(t *testing.T) {
 	// Roles with keys of their own.
 	run("iam", "role", "create", "ci", "--description", "CI")
 	run("iam", "policy", "attach", "AgentCoreFullAccess", "--role", "ci")
-	var roleKey struct {
-		AccessKey struct{ RoleName, AccessKeyId, SecretAccessKey string }
-	}
-	decodeJSON(t, run("iam", "access-key", "create", "--role", "ci"), &roleKey)
-	if roleKey.AccessKey.RoleName != "ci" || len(roleKey.AccessKey.SecretAccessKey) != 40 {
-		t.Fatalf("access-key create --role printed %+v", roleKey)
+	// The same shape as a user's key (one jq path for both), with RoleName.
+	var roleKey struct{ RoleName, AccessKeyId, SecretAccessKey, Status string }
+	r := run("iam", "access-key", "create", "--role", "ci")
+	decodeJSON(t, r, &roleKey)
+	if roleKey.RoleName != "ci" || len(roleKey.SecretAccessKey) != 40 || roleKey.Status != "Active" || !strings.Contains(r.stdout, `"AccessKeyId"`) {
+		t.Fatalf("access-key create --role printed %s", r.stdout)
 	}
 	var roleKeys []struct{ AccessKeyId, Status string }
 	decodeJSON(t, run("iam", "access-key", "list", "--role", "ci"), &roleKeys)
-	if len(roleKeys) != 1 || roleKeys[0].AccessKeyId != roleKey.AccessKey.AccessKeyId {
+	if len(roleKeys) != 1 || roleKeys[0].AccessKeyId != roleKey.AccessKeyId {
 		t.Errorf("access-key list --role printed %+v", roleKeys)
 	}
 	fail([]string{"DeleteConflict", "--force"}, "iam", "role", "delete", "ci")
@@ -212,7 +212,7 @@ func TestIAMCommands(t *testing.T) {
 
 	tr.assertNeverPrinted(t, secret)
 	// A secret is printed by the command that creates it and by no other.
-	for _, s := range []string{key.SecretAccessKey, adminKey.SecretAccessKey, roleKey.AccessKey.SecretAccessKey} {
+	for _, s := range []string{key.SecretAccessKey, adminKey.SecretAccessKey, roleKey.SecretAccessKey} {
 		n := 0
 		for _, r := range tr.all {
 			if strings.Contains(r.stdout+r.stderr, s) {
