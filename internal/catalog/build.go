@@ -159,6 +159,7 @@ func compileGateway(g store.Gateway) (*Gateway, *agentcore.UpdateGatewayRequest,
 	if pc := cfg.ProtocolConfiguration; pc != nil && pc.MCP != nil {
 		m := pc.MCP
 		gw.SupportedVersions = m.SupportedVersions
+		gw.Semantic = m.SearchType == agentcore.SearchTypeSemantic
 		if m.Instructions != nil {
 			gw.Instructions = *m.Instructions
 		}

@@ -56,9 +56,14 @@ type Gateway struct {
 	DisablePagination bool
 	// SessionTimeoutSeconds from sessionConfiguration (default 3600).
 	SessionTimeoutSeconds int
+	// Semantic is protocolConfiguration.mcp.searchType SEMANTIC: the
+	// gateway serves x_amz_bedrock_agentcore_search, ranked by Search.
+	Semantic bool
 	// Tools sorted by Name; ByName indexes them.
 	Tools  []*Tool
 	ByName map[string]*Tool
+	// Search indexes Tools when Semantic is set (search.go); nil otherwise.
+	Search *Search
 	// Server identifies the settings that shape the MCP server itself
 	// (versions, instructions, pagination, session timeout). When it changes
 	// the data plane builds a new server; when only Tools change it updates
@@ -88,6 +93,9 @@ func Finish(g *Gateway) *Gateway {
 	g.ByName = make(map[string]*Tool, len(g.Tools))
 	for _, t := range g.Tools {
 		g.ByName[t.Name] = t
+	}
+	if g.Semantic {
+		g.Search = newSearch(g.Tools)
 	}
 	key, _ := json.Marshal(struct {
 		V []string

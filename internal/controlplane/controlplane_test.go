@@ -157,8 +157,8 @@ func TestValidationErrorsNameTheField(t *testing.T) {
 			  "credentialProviderConfigurations":[{"credentialProviderType":"API_KEY","credentialProvider":{"apiKeyCredentialProvider":{"providerArn":"arn:aws:bedrock-agentcore:us-east-1:123456789012:token-vault/default/apikeycredentialprovider/nope"}}}]}`,
 			"FieldValidationFailed", []string{"credentialProviderConfigurations[0].credentialProvider.apiKeyCredentialProvider.providerArn"}},
 		{"unsupported feature", "POST", "/gateways/",
-			`{"name":"x","roleArn":"arn:aws:iam::123456789012:role/r","authorizerType":"NONE","protocolConfiguration":{"mcp":{"searchType":"SEMANTIC"}}}`,
-			"FieldValidationFailed", []string{"protocolConfiguration.mcp.searchType"}},
+			`{"name":"x","roleArn":"arn:aws:iam::123456789012:role/r","authorizerType":"NONE","policyEngineConfiguration":{"arn":"arn:aws:bedrock-agentcore:us-east-1:123456789012:policy-engine/pe-a1b2c3d4e5","mode":"ENFORCE"}}`,
+			"FieldValidationFailed", []string{"policyEngineConfiguration"}},
 		{"maxResults out of range", "GET", "/gateways/?maxResults=0", "", "FieldValidationFailed", []string{"maxResults"}},
 	}
 	for _, tt := range tests {

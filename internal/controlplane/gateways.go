@@ -253,9 +253,6 @@ func checkGatewaySupport(c *agentcore.UpdateGatewayRequest) error {
 	if c.WafConfiguration != nil {
 		no("wafConfiguration", "AWS WAF")
 	}
-	if pc := c.ProtocolConfiguration; pc != nil && pc.MCP != nil && pc.MCP.SearchType != "" {
-		no("protocolConfiguration.mcp.searchType", "semantic tool search")
-	}
 	if len(fields) == 0 {
 		return nil
 	}

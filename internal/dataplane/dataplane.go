@@ -152,6 +152,7 @@ func (s *Server) newGatewayServer(gw *catalog.Gateway) *gatewayServer {
 	for _, t := range gw.Tools {
 		srv.AddTool(mcpTool(t), s.toolHandler(gs, t))
 	}
+	s.syncSearchTool(gs, nil, gw) // search.go
 	timeout := time.Duration(gw.SessionTimeoutSeconds) * time.Second
 	get := func(*http.Request) *mcp.Server { return srv }
 	sdkLog := slog.New(demote{s.log.Handler()})
@@ -177,6 +178,7 @@ func (s *Server) syncTools(gs *gatewayServer, gw *catalog.Gateway) {
 	if len(removed) > 0 {
 		gs.server.RemoveTools(removed...)
 	}
+	s.syncSearchTool(gs, prev, gw) // search.go
 	for _, t := range gw.Tools {
 		if old := prev.ByName[t.Name]; old == t {
 			continue // same compiled tool, nothing to do
