@@ -50,8 +50,9 @@ func APIKeyAAD(name string) string { return "apikey-provider/" + name }
 
 // compiled is a target opened at a given configuration and credential version.
 type compiled struct {
-	key   string
-	tools []*Tool
+	key     string
+	tools   []*Tool
+	dynamic *DynamicTarget // listing mode DYNAMIC (dynamic.go); tools is then empty
 }
 
 // NewBuilder returns a Builder that reuses compiled targets across builds
@@ -99,6 +100,9 @@ func NewBuilder(env BuildEnv) Builder {
 				}
 				nextCache[key] = c
 				gw.Tools = append(gw.Tools, c.tools...)
+				if c.dynamic != nil {
+					gw.Dynamic = append(gw.Dynamic, c.dynamic)
+				}
 			}
 			snap.Gateways[g.ID] = Finish(gw)
 		}
@@ -195,7 +199,7 @@ func compileTarget(ctx context.Context, env BuildEnv, role *awsiam.Role, t store
 	if err != nil {
 		return compiled{}, err
 	}
-	c := compiled{key: key}
+	c := compiled{key: key, dynamic: dynamicTarget(t, tgt)}
 	for _, def := range tgt.Tools() {
 		c.tools = append(c.tools, &Tool{
 			Name: t.Name + ToolSeparator + def.Name, TargetID: t.ID, TargetName: t.Name,

@@ -64,6 +64,9 @@ type Gateway struct {
 	ByName map[string]*Tool
 	// Search indexes Tools when Semantic is set (search.go); nil otherwise.
 	Search *Search
+	// Dynamic are the MCP-server targets in listing mode DYNAMIC, sorted by
+	// name: their tools are listed live by the data plane (dynamic.go).
+	Dynamic []*DynamicTarget
 	// Server identifies the settings that shape the MCP server itself
 	// (versions, instructions, pagination, session timeout). When it changes
 	// the data plane builds a new server; when only Tools change it updates
@@ -97,6 +100,7 @@ func Finish(g *Gateway) *Gateway {
 	if g.Semantic {
 		g.Search = newSearch(g.Tools)
 	}
+	sort.Slice(g.Dynamic, func(i, j int) bool { return g.Dynamic[i].TargetName < g.Dynamic[j].TargetName })
 	key, _ := json.Marshal(struct {
 		V []string
 		I string

@@ -13,7 +13,8 @@ import (
 )
 
 // MCP-server targets (§7.4 mcpServer, §11.8). Their tools come from
-// mcpToolSchema (inline or S3, no discovery) or, in listing mode DEFAULT,
+// mcpToolSchema (inline or S3, no discovery), are listed live by the data
+// plane in listing mode DYNAMIC (dynamic.go), or, in listing mode DEFAULT,
 // from discovery: the control plane lists the server's tools when the
 // target is created, updated or synchronized, and the list is kept with the
 // target like a fetched S3 document, under DiscoveredToolsField, with the
@@ -81,7 +82,17 @@ func openMCPServer(p string, s *agentcore.McpServerTargetConfiguration, docs Doc
 		return nil, nil, &FieldError{p + ".endpoint", err.Error()}
 	}
 	if s.ListingMode == agentcore.ListingModeDynamic {
-		return nil, nil, &FieldError{p + ".listingMode", "DYNAMIC is not supported by this toolgate release yet; use DEFAULT (tools listed when the target is created, updated or synchronized) or an mcpToolSchema"}
+		// Nothing to list or store: the data plane lists the server's
+		// tools live (dynamic.go). Not reached at create either, so a
+		// server that is down does not stop the target being created.
+		if s.MCPToolSchema != nil {
+			return nil, nil, &FieldError{p + ".mcpToolSchema", "listing mode DYNAMIC lists the server's tools live; it cannot be combined with a static mcpToolSchema"}
+		}
+		tgt, err := mcpserver.Open(mcpserver.Config{Endpoint: endpoint, Env: env, Dynamic: true})
+		if err != nil {
+			return nil, nil, &FieldError{p + ".endpoint", err.Error()}
+		}
+		return tgt, nil, nil
 	}
 	var (
 		tools    []target.Tool
@@ -168,10 +179,16 @@ func retire(prev, next map[string]compiled) {
 		if n, ok := next[k]; ok && n.key == c.key {
 			continue
 		}
-		if len(c.tools) == 0 {
+		var tgt target.Target
+		switch {
+		case c.dynamic != nil:
+			tgt = c.dynamic.Target
+		case len(c.tools) > 0:
+			tgt = c.tools[0].Target
+		default:
 			continue // never called, so nothing open
 		}
-		if cl, ok := c.tools[0].Target.(io.Closer); ok {
+		if cl, ok := tgt.(io.Closer); ok {
 			time.AfterFunc(RetireAfter, func() { _ = cl.Close() })
 		}
 	}

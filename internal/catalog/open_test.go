@@ -51,9 +51,13 @@ func TestOpenTargetFieldErrors(t *testing.T) {
 		{"mcp server not listed", mcpOf(agentcore.McpTargetConfiguration{MCPServer: &agentcore.McpServerTargetConfiguration{
 			Endpoint: ptr("https://mcp.example.com/mcp"),
 		}}), "targetConfiguration.mcp.mcpServer.endpoint", "have not been listed"},
-		{"mcp server dynamic", mcpOf(agentcore.McpTargetConfiguration{MCPServer: &agentcore.McpServerTargetConfiguration{
+		{"mcp server dynamic with a tool schema", mcpOf(agentcore.McpTargetConfiguration{MCPServer: &agentcore.McpServerTargetConfiguration{
 			Endpoint: ptr("https://mcp.example.com/mcp"), ListingMode: agentcore.ListingModeDynamic,
-		}}), "targetConfiguration.mcp.mcpServer.listingMode", "DYNAMIC is not supported"},
+			MCPToolSchema: &agentcore.McpToolSchemaConfiguration{InlinePayload: ptr(`[]`)},
+		}}), "targetConfiguration.mcp.mcpServer.mcpToolSchema", "cannot be combined"},
+		{"mcp server dynamic public http", mcpOf(agentcore.McpTargetConfiguration{MCPServer: &agentcore.McpServerTargetConfiguration{
+			Endpoint: ptr("http://mcp.example.com/mcp"), ListingMode: agentcore.ListingModeDynamic,
+		}}), "targetConfiguration.mcp.mcpServer.endpoint", "must be https://"},
 		{"mcp server public http", mcpOf(agentcore.McpTargetConfiguration{MCPServer: &agentcore.McpServerTargetConfiguration{
 			Endpoint: ptr("http://mcp.example.com/mcp"),
 		}}), "targetConfiguration.mcp.mcpServer.endpoint", "must be https://"},

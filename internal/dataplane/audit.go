@@ -131,6 +131,8 @@ func mcpEvent(gw *catalog.Gateway, method string, req mcp.Request, res mcp.Resul
 		}
 		if t := gw.ByName[tool]; t != nil {
 			target = t.TargetName
+		} else if d, _ := gw.DynamicFor(tool); d != nil {
+			target = d.TargetName // dynamic.go
 		} else if len(tool) > 256 {
 			tool = tool[:256] + "…" // an unknown name, as the client sent it
 		}

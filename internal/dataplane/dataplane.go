@@ -147,6 +147,7 @@ func (s *Server) newGatewayServer(gw *catalog.Gateway) *gatewayServer {
 	})
 	host.server = srv
 	gs := &gatewayServer{server: srv, settings: gw.Server, sessions: host}
+	s.addDynamicMiddleware(gs) // dynamic.go; before the audit middleware, which then records its calls
 	s.addAuditMiddleware(gs)
 	gs.gw.Store(gw)
 	for _, t := range gw.Tools {

@@ -249,11 +249,7 @@ func TestMCPServerTargetEndToEnd(t *testing.T) {
 	// Without the key the server refuses discovery: nothing is created.
 	_, err = c.CreateGatewayTarget(ctx, mcpServerTarget(gw.GatewayId, "nokey", rm.url()))
 	wantValidation(t, err, "targetConfiguration.mcp.mcpServer.endpoint", "cannot connect to the MCP server")
-	// DYNAMIC is not supported yet; public plain http never.
-	dyn := mcpServerTarget(gw.GatewayId, "dynamic", rm.url(), apiKey)
-	dyn.TargetConfiguration.(*types.TargetConfigurationMemberMcp).Value.(*types.McpTargetConfigurationMemberMcpServer).Value.ListingMode = types.ListingModeDynamic
-	_, err = c.CreateGatewayTarget(ctx, dyn)
-	wantValidation(t, err, "targetConfiguration.mcp.mcpServer.listingMode", "DYNAMIC is not supported")
+	// Public plain http never (DYNAMIC: mcpserver_dynamic_test.go).
 	_, err = c.CreateGatewayTarget(ctx, mcpServerTarget(gw.GatewayId, "public", "http://mcp.example.com/mcp", apiKey))
 	wantValidation(t, err, "targetConfiguration.mcp.mcpServer.endpoint", "")
 

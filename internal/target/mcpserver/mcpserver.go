@@ -40,6 +40,9 @@ type Config struct {
 	Endpoint string
 	Tools    []target.Tool
 	Env      target.Env
+	// Dynamic is listing mode DYNAMIC: Tools is unused, the server's tools
+	// are listed live (dynamic.go).
+	Dynamic bool
 }
 
 type openTarget struct {
@@ -61,10 +64,14 @@ func Open(cfg Config) (target.Target, error) {
 	if err := CheckEndpoint(cfg.Endpoint); err != nil {
 		return nil, err
 	}
-	return &openTarget{
+	t := &openTarget{
 		endpoint: cfg.Endpoint, env: cfg.Env, tools: cfg.Tools,
 		client: mcp.NewClient(implementation, &mcp.ClientOptions{Capabilities: &mcp.ClientCapabilities{}}),
-	}, nil
+	}
+	if cfg.Dynamic {
+		return newLiveTarget(t), nil
+	}
+	return t, nil
 }
 
 func (t *openTarget) Tools() []target.Tool { return t.tools }
@@ -226,6 +233,16 @@ func List(ctx context.Context, endpoint string, env target.Env) ([]byte, error) 
 		return nil, fmt.Errorf("cannot connect to the MCP server at %s: %s", endpoint, Describe(err))
 	}
 	defer s.Close()
+	defs, err := listPages(ctx, s, endpoint)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(defs)
+}
+
+// listPages pages through tools/list on s. A failed tools/list is returned
+// wrapped, so callers can tell a broken session from a refusal.
+func listPages(ctx context.Context, s *mcp.ClientSession, endpoint string) ([]wireTool, error) {
 	defs := []wireTool{}
 	params := &mcp.ListToolsParams{}
 	for page := 0; ; page++ {
@@ -234,7 +251,7 @@ func List(ctx context.Context, endpoint string, env target.Env) ([]byte, error) 
 		}
 		res, err := s.ListTools(ctx, params)
 		if err != nil {
-			return nil, fmt.Errorf("tools/list failed on the MCP server at %s: %s", endpoint, Describe(err))
+			return nil, &listError{endpoint, err}
 		}
 		for _, tl := range res.Tools {
 			d := wireTool{Name: tl.Name, Description: tl.Description}
@@ -254,8 +271,20 @@ func List(ctx context.Context, endpoint string, env target.Env) ([]byte, error) 
 		}
 		params = &mcp.ListToolsParams{Cursor: res.NextCursor}
 	}
-	return json.Marshal(defs)
+	return defs, nil
 }
+
+// listError is a failed tools/list; its text leaves out URL queries
+// (Describe), where an API key may have been injected.
+type listError struct {
+	endpoint string
+	err      error
+}
+
+func (e *listError) Error() string {
+	return fmt.Sprintf("tools/list failed on the MCP server at %s: %s", e.endpoint, Describe(e.err))
+}
+func (e *listError) Unwrap() error { return e.err }
 
 func marshalSchema(s any) (json.RawMessage, error) {
 	if s == nil {
