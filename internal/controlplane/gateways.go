@@ -125,6 +125,9 @@ func (a *api) updateGateway(w http.ResponseWriter, r *http.Request) error {
 		req.ProtocolType = agentcore.GatewayProtocolTypeMCP
 	}
 	id := r.PathValue("gatewayIdentifier")
+	if err := a.checkSemanticTargets(r.Context(), id, &req); err != nil {
+		return err
+	}
 	g, err := a.Store.UpdateGateway(r.Context(), id, func(old store.Gateway) (store.Gateway, error) {
 		var prev gatewayConfig
 		if err := json.Unmarshal(old.Config, &prev); err != nil {

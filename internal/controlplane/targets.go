@@ -91,6 +91,9 @@ func (a *api) replayTarget(w http.ResponseWriter, r *http.Request, g store.Gatew
 // serves. It returns the conversion warnings for statusReasons and the
 // fetched documents.
 func (a *api) checkTarget(r *http.Request, g store.Gateway, cfg *targetConfig) ([]string, catalog.Documents, error) {
+	if err := checkDynamicOnGateway(g, cfg.TargetConfiguration); err != nil {
+		return nil, nil, err
+	}
 	// Credentials first: listing an MCP server's tools uses them.
 	if err := a.checkCredentials(r, cfg.CredentialProviderConfigurations); err != nil {
 		return nil, nil, err
