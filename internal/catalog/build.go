@@ -184,6 +184,9 @@ func compileTarget(ctx context.Context, env BuildEnv, role *awsiam.Role, t store
 		return compiled{}, err
 	}
 	tenv, credKey := targetEnv(ctx, env, role, cfg.CredentialProviderConfigurations) // mcpserver.go
+	if tenv.AWS == nil && isSmithy(cfg.TargetConfiguration) {
+		tenv.AWS = role // OAuth Smithy targets still take region and endpoint from it (smithy.go)
+	}
 	key := strconv.FormatInt(t.Version, 10) + "|" + credKey + "|" + roleKey(tenv.AWS)
 	if prev.key == key {
 		return prev, nil

@@ -49,7 +49,7 @@ func OpenTargetWith(cfg *agentcore.TargetConfiguration, docs Documents, env targ
 		}
 		return openapi.Open(spec, env), warnings, nil
 	case m.SmithyModel != nil:
-		return nil, nil, &FieldError{base + ".mcp.smithyModel", "Smithy targets are not supported by this toolgate release yet"}
+		return openSmithy(base+".mcp.smithyModel", m.SmithyModel, docs, env) // smithy.go
 	case m.Lambda != nil:
 		return openLambda(base+".mcp.lambda", m.Lambda, docs, env)
 	case m.MCPServer != nil:
@@ -59,5 +59,5 @@ func OpenTargetWith(cfg *agentcore.TargetConfiguration, docs Documents, env targ
 	case m.Connector != nil:
 		return nil, nil, &FieldError{base + ".mcp.connector", "connector targets are not supported by this toolgate release yet"}
 	}
-	return nil, nil, &FieldError{base + ".mcp", "must set one target kind (openApiSchema, lambda or mcpServer in this release)"}
+	return nil, nil, &FieldError{base + ".mcp", "must set one target kind (openApiSchema, smithyModel, lambda or mcpServer in this release)"}
 }

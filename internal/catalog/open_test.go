@@ -67,8 +67,12 @@ func TestOpenTargetFieldErrors(t *testing.T) {
 		{"mcp server s3 tool schema not fetched", mcpOf(agentcore.McpTargetConfiguration{MCPServer: &agentcore.McpServerTargetConfiguration{
 			Endpoint: ptr("https://mcp.example.com/mcp"), MCPToolSchema: &agentcore.McpToolSchemaConfiguration{S3: &agentcore.S3Configuration{URI: ptr("s3://b/tools.json")}},
 		}}), "targetConfiguration.mcp.mcpServer.mcpToolSchema.s3.uri", "has not been fetched"},
-		{"smithy", mcpOf(agentcore.McpTargetConfiguration{SmithyModel: inline(`{"smithy":"2.0"}`)}),
-			"targetConfiguration.mcp.smithyModel", "Smithy"},
+		{"smithy without service", mcpOf(agentcore.McpTargetConfiguration{SmithyModel: inline(`{"smithy":"2.0","shapes":{}}`)}),
+			"targetConfiguration.mcp.smithyModel.inlinePayload", "no service shape"},
+		{"smithy awsJson1_0", mcpOf(agentcore.McpTargetConfiguration{SmithyModel: inline(`{"smithy":"2.0","shapes":{"a#S":{"type":"service","traits":{"aws.protocols#awsJson1_0":{}}}}}`)}),
+			"targetConfiguration.mcp.smithyModel.inlinePayload", "only aws.protocols#restJson1"},
+		{"smithy s3 not fetched", mcpOf(agentcore.McpTargetConfiguration{SmithyModel: &agentcore.ApiSchemaConfiguration{S3: &agentcore.S3Configuration{URI: ptr("s3://b/model.json")}}}),
+			"targetConfiguration.mcp.smithyModel.s3.uri", "has not been fetched"},
 		{"api gateway", mcpOf(agentcore.McpTargetConfiguration{APIGateway: &agentcore.ApiGatewayTargetConfiguration{
 			RestAPIID: ptr("abc123"), Stage: ptr("prod"),
 		}}), "targetConfiguration.mcp.apiGateway", "API Gateway"},

@@ -57,7 +57,7 @@ type S3Source struct {
 }
 
 // S3Sources lists the S3 documents cfg reads, for the target kinds that
-// are served (OpenAPI, Lambda and MCP server).
+// are served (OpenAPI, Smithy, Lambda and MCP server).
 func S3Sources(cfg *agentcore.TargetConfiguration) []S3Source {
 	if cfg == nil || cfg.MCP == nil {
 		return nil
@@ -67,6 +67,9 @@ func S3Sources(cfg *agentcore.TargetConfiguration) []S3Source {
 	var out []S3Source
 	if m.OpenAPISchema != nil && m.OpenAPISchema.S3 != nil {
 		out = append(out, S3Source{base + ".openApiSchema.s3", m.OpenAPISchema.S3})
+	}
+	if m.SmithyModel != nil && m.SmithyModel.S3 != nil {
+		out = append(out, S3Source{base + ".smithyModel.s3", m.SmithyModel.S3})
 	}
 	if m.Lambda != nil && m.Lambda.ToolSchema != nil && m.Lambda.ToolSchema.S3 != nil {
 		out = append(out, S3Source{base + ".lambda.toolSchema.s3", m.Lambda.ToolSchema.S3})
