@@ -51,6 +51,11 @@ func Open(svc *Service, env target.Env) target.Target {
 	region := ""
 	if env.AWS != nil {
 		region = env.AWS.Region
+		if env.AWS.HTTPClient != nil {
+			// The endpoint is AWS's or the operator's override, never the
+			// model's choice, so it goes out as other AWS calls (Lambda, S3).
+			t.client = env.AWS.HTTPClient
+		}
 		if ep := env.AWS.Endpoint(svc.EndpointPrefix); ep != "" {
 			t.endpoint = strings.TrimRight(ep, "/")
 		}

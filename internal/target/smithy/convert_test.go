@@ -77,6 +77,8 @@ func TestConvertErrors(t *testing.T) {
 		{"no service", `{"smithy":"2.0","shapes":{}}`, "no service shape"},
 		{"two services", `{"smithy":"2.0","shapes":{"a#A":{"type":"service"},"a#B":{"type":"service"}}}`, "2 service shapes"},
 		{"awsJson", `{"smithy":"2.0","shapes":{"a#A":{"type":"service","traits":{"aws.protocols#awsJson1_1":{}}}}}`, "uses aws.protocols#awsJson1_1; only aws.protocols#restJson1"},
+		{"host in endpointPrefix", `{"smithy":"2.0","shapes":{"a#A":{"type":"service","traits":{"aws.protocols#restJson1":{},"aws.api#service":{"endpointPrefix":"evil.example/x?"}}}}}`, "not a host name prefix"},
+		{"upper-case endpointPrefix", `{"smithy":"2.0","shapes":{"a#A":{"type":"service","traits":{"aws.protocols#restJson1":{},"aws.api#service":{"endpointPrefix":"Evil"}}}}}`, "not a host name prefix"},
 		{"no protocol", `{"smithy":"2.0","shapes":{"a#A":{"type":"service"}}}`, "names no protocol"},
 	}
 	for _, tc := range tests {
@@ -97,6 +99,10 @@ func TestConvertDefaultsNames(t *testing.T) {
 	}
 	if svc.EndpointPrefix != "my-svc" || svc.SigningName != "my-svc" {
 		t.Errorf("EndpointPrefix, SigningName = %q, %q; want my-svc, my-svc", svc.EndpointPrefix, svc.SigningName)
+	}
+	svc, _, err = Convert([]byte(`{"smithy":"2.0","shapes":{"a#Store_2020":{"type":"service","traits":{"aws.protocols#restJson1":{}}}}}`))
+	if err != nil || svc.EndpointPrefix != "store-2020" {
+		t.Errorf("prefix from the service name: %v, %v; want store-2020", svc, err)
 	}
 	if !bytes.Equal([]byte("[]"), must(json.Marshal(svc.Tools()))) {
 		t.Errorf("tools = %s, want none", must(json.Marshal(svc.Tools())))

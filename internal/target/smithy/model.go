@@ -172,9 +172,18 @@ func Convert(doc []byte) (*Service, []target.Warning, error) {
 		s.EndpointPrefix = strings.ToLower(strings.ReplaceAll(api.SdkID, " ", "-"))
 	}
 	if s.EndpointPrefix == "" {
-		s.EndpointPrefix = strings.ToLower(local)
+		s.EndpointPrefix = strings.Map(func(r rune) rune {
+			if 'a' <= r && r <= 'z' || '0' <= r && r <= '9' {
+				return r
+			}
+			return '-'
+		}, strings.ToLower(local))
 	}
 	s.SigningName = cmpOr(sig.Name, api.ArnNamespace, s.EndpointPrefix)
+	// The prefix becomes a host name: nothing but a DNS label sequence.
+	if !validPrefix(s.EndpointPrefix) {
+		return nil, nil, fmt.Errorf("service %s: endpointPrefix %q is not a host name prefix (letters, digits, '.' and '-')", sid, s.EndpointPrefix)
+	}
 
 	var warnings []target.Warning
 	seen := map[string]bool{}
@@ -516,4 +525,16 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+func validPrefix(p string) bool {
+	if p == "" || p[0] == '.' || p[0] == '-' || strings.HasSuffix(p, ".") || strings.Contains(p, "..") {
+		return false
+	}
+	for _, c := range p {
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '.' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
