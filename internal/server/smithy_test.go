@@ -208,3 +208,68 @@ func TestSmithyEndToEnd(t *testing.T) {
 		t.Errorf("requests the service received (-want +got):\n%s", diff)
 	}
 }
+
+// TestSmithyOAuthEndToEnd serves a Smithy target with an OAUTH (client
+// credentials) provider: calls carry the provider's bearer token, no SigV4
+// signature, and go to the endpoint override of the model's endpointPrefix.
+func TestSmithyOAuthEndToEnd(t *testing.T) {
+	ctx := context.Background()
+	model, err := os.ReadFile("../target/smithy/testdata/weather.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	idp := newGoIdP(t)
+	var (
+		mu   sync.Mutex
+		seen []string
+	)
+	api := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		mu.Lock()
+		seen = append(seen, fmt.Sprintf("%s %s valid=%v date=%q", r.Method, r.URL.RequestURI(), idp.isValid(tok), r.Header.Get("X-Amz-Date")))
+		mu.Unlock()
+		if !idp.isValid(tok) {
+			rw.Header().Set("X-Amzn-ErrorType", "UnauthorizedException")
+			http.Error(rw, `{"message":"bad token"}`, http.StatusUnauthorized)
+			return
+		}
+		rw.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(rw, `{"items":[{"name":"Lisboa"}]}`)
+	}))
+	t.Cleanup(api.Close)
+	tg := startWith(t, t.TempDir(), func(c *config.Config) {
+		c.AWS.Endpoints = map[string]string{"weather": api.URL}
+	})
+	prov, err := tg.control.CreateOauth2CredentialProvider(ctx, metadataProvider("weather-idp", idp.URL+"/token", oauthSecret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw := openGateway(t, tg.control, "smithy-oauth-gw")
+	if _, err := tg.control.CreateGatewayTarget(ctx, &bedrockagentcorecontrol.CreateGatewayTargetInput{
+		GatewayIdentifier: gw.GatewayId, Name: aws.String("weather"),
+		TargetConfiguration: &types.TargetConfigurationMemberMcp{Value: &types.McpTargetConfigurationMemberSmithyModel{
+			Value: &types.ApiSchemaConfigurationMemberInlinePayload{Value: string(model)},
+		}},
+		CredentialProviderConfigurations: []types.CredentialProviderConfiguration{{
+			CredentialProviderType: types.CredentialProviderTypeOauth,
+			CredentialProvider: &types.CredentialProviderMemberOauthCredentialProvider{Value: types.OAuthCredentialProvider{
+				ProviderArn: prov.CredentialProviderArn, Scopes: []string{"weather.read"}, GrantType: types.OAuthGrantTypeClientCredentials,
+			}},
+		}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	cs := mcpSession(t, aws.ToString(gw.GatewayUrl), "2025-11-25", nil)
+	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "weather___ListCities", Arguments: map[string]any{"pageSize": 5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.IsError || resultText(res) != `{"items":[{"name":"Lisboa"}]}` {
+		t.Errorf("ListCities: isError %v, %s", res.IsError, resultText(res))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if diff := cmp.Diff([]string{`GET /cities?pageSize=5 valid=true date=""`}, seen); diff != "" {
+		t.Errorf("requests (-want +got):\n%s", diff)
+	}
+}
