@@ -37,7 +37,8 @@ type AWS struct {
 	Region string `yaml:"region"`
 	// Endpoints overrides AWS service endpoints by signing name — sts,
 	// lambda, s3, ... — to point toolgate at AWS-compatible services
-	// (LocalStack, MinIO) or VPC endpoints: absolute http(s) URLs.
+	// (LocalStack, MinIO) or VPC endpoints: absolute http(s) URLs. Smithy
+	// targets look theirs up by the model's endpointPrefix.
 	Endpoints map[string]string `yaml:"endpoints"`
 }
 

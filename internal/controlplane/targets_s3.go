@@ -16,7 +16,7 @@ import (
 	"github.com/toolgate/toolgate/internal/target/s3doc"
 )
 
-// Targets whose document is kept in S3 (openApiSchema.s3,
+// Targets whose document is kept in S3 (openApiSchema.s3, smithyModel.s3,
 // lambda.toolSchema.s3; agentcore-api.md §7.4, §11.5, §11.6): as in
 // AgentCore, the gateway reads the object as its execution role when the
 // target is created, updated or synchronized, and serves what it read until
