@@ -404,12 +404,14 @@ func (s *Service) schema(id string, m *member, visiting map[string]bool) map[str
 	if desc == "" {
 		desc = docOf(s.shapes[id].Traits)
 	}
+	sh := s.shapes[id]
 	defer func() {
 		if desc != "" {
 			out["description"] = desc
 		}
+		constraints(out, sh.Traits) // the target's, then the member's
+		constraints(out, traits)
 	}()
-	sh := s.shapes[id]
 	switch k := s.kind(id); k {
 	case "string":
 		out["type"] = "string"
@@ -537,4 +539,39 @@ func validPrefix(p string) bool {
 		}
 	}
 	return true
+}
+
+// constraints copies length, range and pattern traits into a schema of
+// the type it has.
+func constraints(out map[string]any, traits map[string]json.RawMessage) {
+	typ, _ := out["type"].(string)
+	var r struct {
+		Min *json.Number `json:"min"`
+		Max *json.Number `json:"max"`
+	}
+	if raw, ok := traits["smithy.api#length"]; ok && json.Unmarshal(raw, &r) == nil {
+		names := map[string][2]string{
+			"string": {"minLength", "maxLength"}, "array": {"minItems", "maxItems"}, "object": {"minProperties", "maxProperties"},
+		}[typ]
+		lo, hi := names[0], names[1]
+		if lo != "" && r.Min != nil {
+			out[lo] = *r.Min
+		}
+		if hi != "" && r.Max != nil {
+			out[hi] = *r.Max
+		}
+	}
+	r.Min, r.Max = nil, nil
+	if raw, ok := traits["smithy.api#range"]; ok && (typ == "integer" || typ == "number") && json.Unmarshal(raw, &r) == nil {
+		if r.Min != nil {
+			out["minimum"] = *r.Min
+		}
+		if r.Max != nil {
+			out["maximum"] = *r.Max
+		}
+	}
+	var pat string
+	if raw, ok := traits["smithy.api#pattern"]; ok && typ == "string" && json.Unmarshal(raw, &pat) == nil && pat != "" {
+		out["pattern"] = pat
+	}
 }
