@@ -3,6 +3,7 @@ package smithy
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -215,6 +216,9 @@ func (s *Service) Serialize(op *operation, in map[string]json.RawMessage) (*HTTP
 		if present && string(raw) == "null" {
 			present = false
 		}
+		if !present && has(m, tIdemToken) { // filled in as the AWS SDKs do
+			raw, present = json.RawMessage(strconv.Quote(newToken())), true
+		}
 		if _, req := m.Traits[tRequired]; req && !present {
 			return nil, fmt.Errorf("missing required argument %q", name)
 		}
@@ -354,6 +358,14 @@ func (s *Service) Serialize(op *operation, in map[string]json.RawMessage) (*HTTP
 		h.Body, h.ContentType = b, "application/json"
 	}
 	return h, nil
+}
+
+// newToken returns a fresh idempotency token (a random UUID).
+var newToken = func() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
 
 func has(m member, trait string) bool {

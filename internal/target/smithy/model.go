@@ -38,6 +38,7 @@ const (
 	tEnum        = "smithy.api#enum"
 	tStreaming   = "smithy.api#streaming"
 	tMediaType   = "smithy.api#mediaType"
+	tIdemToken   = "smithy.api#idempotencyToken"
 )
 
 type ref struct {

@@ -13,6 +13,8 @@ import (
 
 func TestSerialize(t *testing.T) {
 	svc, _ := loadWeather(t)
+	defer func(f func() string) { newToken = f }(newToken)
+	newToken = func() string { return "00000000-0000-4000-8000-000000000000" }
 	type want struct {
 		Method, Path, Query string
 		Header              http.Header
@@ -49,8 +51,8 @@ func TestSerialize(t *testing.T) {
 					`"days":[{"High":20,"date":"2026-01-01T00:00:00Z","low":10}],"exact":1.10,"extra":{"any":[1,"two"]},` +
 					`"issuedAt":1767225600.25,"region":{"name":"eu","subRegions":[{"name":"pt"}]},"severity":3,` +
 					`"source":{"model":{"name":"gfs","runAt":"Thu, 01 Jan 2026 06:00:00 GMT"}},"validFrom":"2026-01-01T00:00:00Z"}`}},
-		{name: "empty body members still send an object", op: "CreateForecast", args: `{"cityId":"lis","summary":"s"}`,
-			want: want{Method: "POST", Path: "/cities/lis/forecasts", Query: "mode=create", Header: http.Header{},
+		{name: "empty body members still send an object, idempotency token filled in", op: "CreateForecast", args: `{"cityId":"lis","summary":"s"}`,
+			want: want{Method: "POST", Path: "/cities/lis/forecasts", Query: "mode=create", Header: http.Header{"X-Client-Token": {"00000000-0000-4000-8000-000000000000"}},
 				ContentType: "application/json", Body: `{"Summary":"s"}`}},
 		{name: "greedy label keeps slashes, blob payload", op: "UploadReport",
 			args: `{"key":"2026/jan report.txt","contentType":"text/csv","body":"aGVsbG8="}`,
@@ -138,5 +140,12 @@ func TestErrorText(t *testing.T) {
 				t.Errorf("errorText = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestNewToken(t *testing.T) {
+	a, b := newToken(), newToken()
+	if len(a) != 36 || a[14] != '4' || a == b {
+		t.Errorf("newToken = %q, %q; want two different version 4 UUIDs", a, b)
 	}
 }
