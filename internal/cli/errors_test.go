@@ -58,7 +58,7 @@ func TestManagementErrors(t *testing.T) {
 		{"target openapi invalid", []string{"target", "create", "--gateway", gw.GatewayId, "--name", "t", "--openapi", keyFile},
 			[]string{"CreateGatewayTarget", "ValidationException"}},
 		{"target without --gateway", []string{"target", "list"}, []string{`required flag(s) "gateway" not set`}},
-		{"target create without --openapi or --lambda", []string{"target", "create", "--gateway", gw.GatewayId, "--name", "t"}, []string{"at least one of the flags in the group [lambda openapi mcp-server] is required"}},
+		{"target create without --openapi or --lambda", []string{"target", "create", "--gateway", gw.GatewayId, "--name", "t"}, []string{"at least one of the flags in the group [lambda openapi mcp-server smithy] is required"}},
 		{"gateway create without --name", []string{"gateway", "create"}, []string{`required flag(s) "name" not set`}},
 		{"gateway get without id", []string{"gateway", "get"}, []string{"accepts 1 arg(s), received 0"}},
 	} {

@@ -120,11 +120,11 @@ func newTargetCmd() *cobra.Command {
 	cmd.PersistentFlags().StringVar(&gateway, "gateway", "", "gateway id")
 	cmd.MarkPersistentFlagRequired("gateway")
 
-	var name, desc, specFile, mcpServer, provider, location, paramName, prefix, oauthProvider string
+	var name, desc, specFile, mcpServer, smithyFile, provider, location, paramName, prefix, oauthProvider string
 	var oauthScopes []string
 	var role gatewayRoleFlags
 	create := &cobra.Command{
-		Use: "create", Short: "Add an OpenAPI, Lambda or MCP-server target to a gateway", Args: cobra.NoArgs,
+		Use: "create", Short: "Add an OpenAPI, Lambda, Smithy or MCP-server target to a gateway", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := conn.client(cmd.Context(), cmd.ErrOrStderr())
 			if err != nil {
@@ -138,6 +138,23 @@ func newTargetCmd() *cobra.Command {
 			case role.lambdaArn != "":
 				if in.TargetConfiguration, err = role.lambdaTarget(); err != nil {
 					return err
+				}
+			case smithyFile != "":
+				var model types.ApiSchemaConfiguration
+				if strings.HasPrefix(smithyFile, "s3://") {
+					model = &types.ApiSchemaConfigurationMemberS3{Value: types.S3Configuration{Uri: aws.String(smithyFile)}}
+				} else {
+					data, err := os.ReadFile(smithyFile)
+					if err != nil {
+						return fmt.Errorf("read Smithy model: %w", err)
+					}
+					model = &types.ApiSchemaConfigurationMemberInlinePayload{Value: string(data)}
+				}
+				in.TargetConfiguration = &types.TargetConfigurationMemberMcp{Value: &types.McpTargetConfigurationMemberSmithyModel{Value: model}}
+				if oauthProvider == "" {
+					// Smithy targets call AWS-style services as the gateway's
+					// role unless they use OAuth client credentials.
+					in.CredentialProviderConfigurations = []types.CredentialProviderConfiguration{{CredentialProviderType: types.CredentialProviderTypeGatewayIamRole}}
 				}
 			case mcpServer != "":
 				in.TargetConfiguration = &types.TargetConfigurationMemberMcp{Value: &types.McpTargetConfigurationMemberMcpServer{
@@ -197,6 +214,7 @@ func newTargetCmd() *cobra.Command {
 	f.StringVar(&name, "name", "", "target name (tools are exposed as <name>___<operationId>)")
 	f.StringVar(&desc, "description", "", "description")
 	f.StringVar(&specFile, "openapi", "", "OpenAPI 3.0/3.1 document (JSON or YAML): a local file, or s3://bucket/key read by the gateway's role")
+	f.StringVar(&smithyFile, "smithy", "", "Smithy JSON AST model of a restJson1 service (a local file or s3://bucket/key); calls are signed as the gateway's role unless --oauth-provider is given")
 	f.StringVar(&mcpServer, "mcp-server", "", "endpoint of a remote MCP server (Streamable HTTP) whose tools the gateway lists and proxies")
 	f.StringVar(&provider, "api-key-provider", "", "name of an API-key credential provider to inject")
 	f.StringVar(&location, "credential-location", "HEADER", "HEADER or QUERY_PARAMETER")

@@ -50,7 +50,7 @@ func TestTargetCreateMCPServer(t *testing.T) {
 		t.Fatalf("remote___echo: %v %+v\n%s", err, res.Content[0], tg.stderr)
 	}
 
-	mustFail(t, tr, []string{"if any flags in the group [lambda openapi mcp-server] are set none of the others can be"},
+	mustFail(t, tr, []string{"if any flags in the group [lambda openapi mcp-server smithy] are set none of the others can be"},
 		"target", "create", "--gateway", gw.GatewayId, "--name", "x", "--mcp-server", srv.URL, "--openapi", "spec.yaml", "--data-dir", dir)
 	mustFail(t, tr, []string{"ValidationException", "cannot be read from S3", "s3://specs/weather.yaml", "no usable AWS credentials"},
 		"target", "create", "--gateway", gw.GatewayId, "--name", "froms3", "--openapi", "s3://specs/weather.yaml", "--data-dir", dir)
