@@ -43,6 +43,8 @@ type Config struct {
 	// Dynamic is listing mode DYNAMIC: Tools is unused, the server's tools
 	// are listed live (dynamic.go).
 	Dynamic bool
+	// Extras are the prompts and resources discovery stored (extras.go).
+	Extras *Extras
 }
 
 type openTarget struct {
@@ -50,6 +52,7 @@ type openTarget struct {
 	client   *mcp.Client
 	env      target.Env
 	tools    []target.Tool
+	extras   *Extras
 
 	connect sync.Mutex // held while a session is being established
 	mu      sync.Mutex
@@ -65,7 +68,7 @@ func Open(cfg Config) (target.Target, error) {
 		return nil, err
 	}
 	t := &openTarget{
-		endpoint: cfg.Endpoint, env: cfg.Env, tools: cfg.Tools,
+		endpoint: cfg.Endpoint, env: cfg.Env, tools: cfg.Tools, extras: cfg.Extras,
 		client: mcp.NewClient(implementation, &mcp.ClientOptions{Capabilities: &mcp.ClientCapabilities{}}),
 	}
 	if cfg.Dynamic {
@@ -222,22 +225,42 @@ func (t *openTarget) Call(ctx context.Context, tool string, args json.RawMessage
 // definitions as listed, in the form ParseTools reads, which reports (and
 // leaves out) those that cannot be served.
 func List(ctx context.Context, endpoint string, env target.Env) ([]byte, error) {
+	tools, _, err := Discover(ctx, endpoint, env)
+	return tools, err
+}
+
+// Discover is List that also lists the server's prompts, resources and
+// resource templates when it advertises them (extras.go); extras is the
+// JSON ParseExtras reads, nil when the server has none.
+func Discover(ctx context.Context, endpoint string, env target.Env) (tools, extras []byte, err error) {
 	if err := CheckEndpoint(endpoint); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, ListTimeout)
 	defer cancel()
 	c := mcp.NewClient(implementation, &mcp.ClientOptions{Capabilities: &mcp.ClientCapabilities{}})
 	s, err := dial(ctx, c, endpoint, env)
 	if err != nil {
-		return nil, fmt.Errorf("cannot connect to the MCP server at %s: %s", endpoint, Describe(err))
+		return nil, nil, fmt.Errorf("cannot connect to the MCP server at %s: %s", endpoint, Describe(err))
 	}
 	defer s.Close()
 	defs, err := listPages(ctx, s, endpoint)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return json.Marshal(defs)
+	if tools, err = json.Marshal(defs); err != nil {
+		return nil, nil, err
+	}
+	e, err := listExtras(ctx, s, endpoint)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !e.Empty() {
+		if extras, err = json.Marshal(e); err != nil {
+			return nil, nil, err
+		}
+	}
+	return tools, extras, nil
 }
 
 // listPages pages through tools/list on s. A failed tools/list is returned
