@@ -53,6 +53,7 @@ type compiled struct {
 	key     string
 	tools   []*Tool
 	dynamic *DynamicTarget // listing mode DYNAMIC (dynamic.go); tools is then empty
+	extras  *targetExtras  // prompts and resources (resources.go)
 }
 
 // NewBuilder returns a Builder that reuses compiled targets across builds
@@ -78,6 +79,7 @@ func NewBuilder(env BuildEnv) Builder {
 		nextCache := map[string]compiled{}
 		nextVerifiers := map[string]verifierEntry{}
 		for _, g := range gws {
+			var extras []*targetExtras
 			gw, cfg, err := compileGateway(g)
 			if err != nil {
 				env.Logger.Error("gateway configuration unreadable; not served", "gateway", g.ID, "err", err)
@@ -103,6 +105,12 @@ func NewBuilder(env BuildEnv) Builder {
 				if c.dynamic != nil {
 					gw.Dynamic = append(gw.Dynamic, c.dynamic)
 				}
+				if c.extras != nil {
+					extras = append(extras, c.extras)
+				}
+			}
+			for _, c := range finishExtras(gw, extras) { // resources.go
+				env.Logger.Warn("resource not served: another target lists the same URI", "gateway", g.ID, "target", c.Loser, "uri", c.URI, "served_from", c.Winner)
 			}
 			snap.Gateways[g.ID] = Finish(gw)
 		}
@@ -202,7 +210,7 @@ func compileTarget(ctx context.Context, env BuildEnv, role *awsiam.Role, t store
 	if err != nil {
 		return compiled{}, err
 	}
-	c := compiled{key: key, dynamic: dynamicTarget(t, tgt)}
+	c := compiled{key: key, dynamic: dynamicTarget(t, tgt), extras: extrasOf(t.ID, t.Name, resourcePriority(cfg.TargetConfiguration), tgt)}
 	for _, def := range tgt.Tools() {
 		c.tools = append(c.tools, &Tool{
 			Name: t.Name + ToolSeparator + def.Name, TargetID: t.ID, TargetName: t.Name,

@@ -67,6 +67,11 @@ type Gateway struct {
 	// Dynamic are the MCP-server targets in listing mode DYNAMIC, sorted by
 	// name: their tools are listed live by the data plane (dynamic.go).
 	Dynamic []*DynamicTarget
+	// Prompts (by Name), Resources and Templates (by URI) of MCP-server
+	// targets, clashes resolved (resources.go).
+	Prompts   []*Prompt
+	Resources []*Resource
+	Templates []*Resource
 	// Server identifies the settings that shape the MCP server itself
 	// (versions, instructions, pagination, session timeout). When it changes
 	// the data plane builds a new server; when only Tools change it updates

@@ -59,18 +59,23 @@ func DiscoverTools(ctx context.Context, cfg *agentcore.TargetConfiguration, docs
 	if err := mcpserver.CheckEndpoint(endpoint); err != nil {
 		return nil, &FieldError{field, err.Error()}
 	}
-	body, err := mcpserver.List(ctx, endpoint, env)
+	body, extras, err := mcpserver.Discover(ctx, endpoint, env)
 	if err != nil {
 		return nil, &FieldError{field, err.Error()}
 	}
 	if _, _, err := mcpserver.ParseTools(body, false); err != nil {
 		return nil, &FieldError{field, "the tools of " + endpoint + ": " + err.Error()}
 	}
-	out := make(Documents, len(docs)+1)
+	out := make(Documents, len(docs)+2)
 	for k, v := range docs {
-		out[k] = v
+		if k != DiscoveredExtrasField {
+			out[k] = v
+		}
 	}
 	out[DiscoveredToolsField] = Document{URI: endpoint, Body: string(body), FetchedAt: now.UTC()}
+	if extras != nil { // prompts and resources (resources.go)
+		out[DiscoveredExtrasField] = Document{URI: endpoint, Body: string(extras), FetchedAt: now.UTC()}
+	}
 	return out, nil
 }
 
@@ -134,7 +139,12 @@ func openMCPServer(p string, s *agentcore.McpServerTargetConfiguration, docs Doc
 			return nil, nil, &FieldError{p + ".endpoint", "the stored tool list of " + endpoint + " is unreadable: " + err.Error()}
 		}
 	}
-	tgt, err := mcpserver.Open(mcpserver.Config{Endpoint: endpoint, Tools: tools, Env: env})
+	extras, ew, err := storedExtras(p, endpoint, docs) // resources.go
+	if err != nil {
+		return nil, nil, err
+	}
+	warnings = append(warnings, ew...)
+	tgt, err := mcpserver.Open(mcpserver.Config{Endpoint: endpoint, Tools: tools, Env: env, Extras: extras})
 	if err != nil {
 		return nil, nil, &FieldError{p + ".endpoint", err.Error()}
 	}
@@ -185,6 +195,8 @@ func retire(prev, next map[string]compiled) {
 			tgt = c.dynamic.Target
 		case len(c.tools) > 0:
 			tgt = c.tools[0].Target
+		case c.extras != nil: // prompts or resources only (resources.go)
+			tgt = c.extras.target
 		default:
 			continue // never called, so nothing open
 		}
