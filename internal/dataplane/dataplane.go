@@ -154,6 +154,7 @@ func (s *Server) newGatewayServer(gw *catalog.Gateway) *gatewayServer {
 		srv.AddTool(mcpTool(t), s.toolHandler(gs, t))
 	}
 	s.syncSearchTool(gs, nil, gw) // search.go
+	s.syncExtras(gs, nil, gw)     // extras.go: prompts and resources
 	timeout := time.Duration(gw.SessionTimeoutSeconds) * time.Second
 	get := func(*http.Request) *mcp.Server { return srv }
 	sdkLog := slog.New(demote{s.log.Handler()})
@@ -180,6 +181,7 @@ func (s *Server) syncTools(gs *gatewayServer, gw *catalog.Gateway) {
 		gs.server.RemoveTools(removed...)
 	}
 	s.syncSearchTool(gs, prev, gw) // search.go
+	s.syncExtras(gs, prev, gw)     // extras.go
 	for _, t := range gw.Tools {
 		if old := prev.ByName[t.Name]; old == t {
 			continue // same compiled tool, nothing to do
