@@ -124,6 +124,8 @@ func (a *api) checkTarget(r *http.Request, g store.Gateway, cfg *targetConfig) (
 	if len(fields) > 0 {
 		return nil, nil, errValidation("The request uses features this toolgate release does not support yet", fields...)
 	}
+	// Resource URIs this target loses to another (targets_resources.go).
+	warnings = append(warnings, a.resourceClashes(r.Context(), g, r.PathValue("targetId"), deref(cfg.Name), cfg.TargetConfiguration, docs)...)
 	out := make([]string, 0, len(warnings))
 	for _, w := range warnings {
 		out = append(out, w.String())

@@ -136,6 +136,7 @@ func (a *api) synchronizeTarget(ctx context.Context, g store.Gateway, id string)
 				return cur, err
 			}
 		}
+		clashes := a.resourceClashes(ctx, g, id, cur.Name, cfg.TargetConfiguration, docs) // targets_resources.go
 		t, err := a.Store.UpdateTarget(ctx, g.ID, id, func(old store.Target) (store.Target, error) {
 			if old.Version != cur.Version {
 				return old, errTargetChanged
@@ -146,6 +147,7 @@ func (a *api) synchronizeTarget(ctx context.Context, g store.Gateway, id string)
 			var warnings []target.Warning
 			if err == nil {
 				_, warnings, err = catalog.OpenTargetWith(cfg.TargetConfiguration, docs, target.Env{})
+				warnings = append(warnings, clashes...)
 			}
 			if err != nil {
 				old.Status, old.StatusReasons = string(agentcore.TargetStatusSynchronizeUnsuccessful), []string{err.Error()}
