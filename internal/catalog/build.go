@@ -109,8 +109,11 @@ func NewBuilder(env BuildEnv) Builder {
 					extras = append(extras, c.extras)
 				}
 			}
+			// A clash is configuration (resourcePriority decides it, and
+			// the losing target's statusReasons say so): it is logged at
+			// info, not warn, since every catalog rebuild repeats it.
 			for _, c := range finishExtras(gw, extras) { // resources.go
-				env.Logger.Warn("resource not served: another target lists the same URI", "gateway", g.ID, "target", c.Loser, "uri", c.URI, "served_from", c.Winner)
+				env.Logger.Info("resource not served: another target lists the same URI", "gateway", g.ID, "target", c.Loser, "uri", c.URI, "served_from", c.Winner)
 			}
 			snap.Gateways[g.ID] = Finish(gw)
 		}
