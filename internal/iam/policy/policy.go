@@ -390,16 +390,11 @@ func parseStatement(raw json.RawMessage, variables bool) (statement, *ParseError
 	}
 
 	// Actions.
-	switch {
-	case action != nil && notAction != nil:
-		return fail("has both Action and NotAction; use exactly one")
-	case action == nil && notAction == nil:
-		return fail("missing Action or NotAction")
+	name, rawActions, negated, msg := exclusive("Action", action, notAction)
+	if msg != "" {
+		return fail("%s", msg)
 	}
-	name, rawActions := "Action", action
-	if notAction != nil {
-		name, rawActions, st.notAction = "NotAction", notAction, true
-	}
+	st.notAction = negated
 	actions, err := stringOrList(rawActions, name)
 	if err != nil {
 		return fail("%v", err)
@@ -416,16 +411,11 @@ func parseStatement(raw json.RawMessage, variables bool) (statement, *ParseError
 	}
 
 	// Resources.
-	switch {
-	case resource != nil && notResource != nil:
-		return fail("has both Resource and NotResource; use exactly one")
-	case resource == nil && notResource == nil:
-		return fail("missing Resource or NotResource")
+	name, rawResources, negated, msg := exclusive("Resource", resource, notResource)
+	if msg != "" {
+		return fail("%s", msg)
 	}
-	name, rawResources := "Resource", resource
-	if notResource != nil {
-		name, rawResources, st.notResource = "NotResource", notResource, true
-	}
+	st.notResource = negated
 	resources, err := stringOrList(rawResources, name)
 	if err != nil {
 		return fail("%v", err)
@@ -456,6 +446,21 @@ func parseStatement(raw json.RawMessage, variables bool) (statement, *ParseError
 }
 
 // checkAction validates "*" or "service:pattern".
+// exclusive picks whichever of an element and its Not form a statement has
+// (Action/NotAction, Resource/NotResource): exactly one must be present.
+// msg is the problem when not.
+func exclusive(elem string, pos, neg json.RawMessage) (name string, raw json.RawMessage, negated bool, msg string) {
+	switch {
+	case pos != nil && neg != nil:
+		return "", nil, false, fmt.Sprintf("has both %s and Not%s; use exactly one", elem, elem)
+	case pos == nil && neg == nil:
+		return "", nil, false, fmt.Sprintf("missing %s or Not%s", elem, elem)
+	case neg != nil:
+		return "Not" + elem, neg, true, ""
+	}
+	return elem, pos, false, ""
+}
+
 func checkAction(a string) error {
 	if a == "*" {
 		return nil
