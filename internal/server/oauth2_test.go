@@ -432,16 +432,26 @@ func assertNoSecret(t *testing.T, secret string, texts map[string]string) {
 
 func assertNoSecretInDir(t *testing.T, secret, dir string) {
 	t.Helper()
-	filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+	files := 0
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
 		b, err := os.ReadFile(path)
-		if err == nil && bytes.Contains(b, []byte(secret)) {
+		if err != nil {
+			return err
+		}
+		files++
+		if bytes.Contains(b, []byte(secret)) {
 			t.Errorf("the client secret appears in plaintext in %s", path)
 		}
 		return nil
 	})
+	if err != nil {
+		t.Errorf("scanning %s for the client secret: %v", dir, err)
+	} else if files == 0 {
+		t.Errorf("no files under %s to scan for the client secret: the check would pass vacuously", dir)
+	}
 }
 
 // TestOAuth2WithIndependentIdP gets tokens for an OAUTH target from
