@@ -226,7 +226,10 @@ func TestAuditTrail(t *testing.T) {
 	if len(fileEvents) < len(all) {
 		t.Errorf("%d events in the file, %d in the store", len(fileEvents), len(all))
 	}
-	db, _ := os.ReadFile(filepath.Join(tg.dir, "toolgate.db"))
+	db, err := os.ReadFile(filepath.Join(tg.dir, "toolgate.db"))
+	if err != nil {
+		t.Fatalf("read the database to check it for secrets: %v", err)
+	}
 	wal, _ := os.ReadFile(filepath.Join(tg.dir, "toolgate.db-wal"))
 	for name, secret := range map[string]string{"API key": secretMarker, "client secret": cl.secret, "token": tok, "alice's secret key": alice.SecretAccessKey} {
 		for where, data := range map[string][]byte{"audit store": allJSON, "audit file": raw, "database": db, "database WAL": wal} {
