@@ -47,6 +47,8 @@ import (
 	"github.com/toolgate/toolgate/internal/authn"
 	"github.com/toolgate/toolgate/internal/authn/jwtauth"
 	"github.com/toolgate/toolgate/internal/catalog"
+	"github.com/toolgate/toolgate/internal/cred"
+	"github.com/toolgate/toolgate/internal/cred/oauth2"
 	"github.com/toolgate/toolgate/internal/idp"
 	"github.com/toolgate/toolgate/internal/store"
 	"github.com/toolgate/toolgate/internal/vault"
@@ -493,16 +495,34 @@ func (h *Handler) getResourceOAuth2Token(w http.ResponseWriter, r *http.Request)
 	if h.o.M2MToken == nil {
 		return errValidation("oauth2Flow", "OAuth2 credential providers are not supported by this toolgate yet")
 	}
+	for k := range req.CustomParameters {
+		if oauth2.ReservedParameter(k) {
+			return errValidation("customParameters", "custom parameter %s is set by the client-credentials grant itself and cannot be overridden", k)
+		}
+	}
 	name := *req.ResourceCredentialProviderName
 	tok, err := h.o.M2MToken(r.Context(), name, req.Scopes, req.CustomParameters)
 	if errors.Is(err, store.ErrNotFound) {
 		return errNotFound("OAuth2 credential provider %s not found", name)
 	}
 	if err != nil {
-		h.o.Logger.Warn("identity data plane: no token from the provider's token endpoint", "provider", name, "workload", cl.Workload, "err", err)
-		return errDenied("The token endpoint of OAuth2 credential provider %s did not issue a token: %v", name, err)
+		return tokenRefusal(h.o.Logger, name, cl.Workload, err)
 	}
 	return writeJSON(w, agentcore.GetResourceOauth2TokenResponse{AccessToken: &tok})
+}
+
+// tokenRefusal is what the caller of GetResourceOauth2Token gets when no
+// token came: the public text of a token-endpoint failure (never the token
+// endpoint's address or transport detail, which Error carries for the
+// log), else an internal error (a store or vault failure is no business of
+// the caller's).
+func tokenRefusal(log *slog.Logger, provider, workload string, err error) error {
+	var pe cred.PublicError
+	if !errors.As(err, &pe) {
+		return fmt.Errorf("token of OAuth2 credential provider %s: %w", provider, err)
+	}
+	log.Warn("identity data plane: no token from the provider's token endpoint", "provider", provider, "workload", workload, "err", err)
+	return errDenied("%s", pe.Public())
 }
 
 func (h *Handler) completeResourceTokenAuth(w http.ResponseWriter, r *http.Request) error {
