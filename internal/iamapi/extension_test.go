@@ -116,21 +116,29 @@ func TestDisableRootNeedsAnotherAdministrator(t *testing.T) {
 	}
 	refused("no other principal")
 
-	c.CreateUser(ctx, &iamsdk.CreateUserInput{UserName: aws.String("admin")})
-	c.AttachUserPolicy(ctx, &iamsdk.AttachUserPolicyInput{UserName: aws.String("admin"), PolicyArn: aws.String("arn:aws:iam::aws:policy/AdministratorAccess")})
+	// The setup must succeed, or a refusal below proves nothing.
+	must := func(_ any, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	must(c.CreateUser(ctx, &iamsdk.CreateUserInput{UserName: aws.String("admin")}))
+	must(c.AttachUserPolicy(ctx, &iamsdk.AttachUserPolicyInput{UserName: aws.String("admin"), PolicyArn: aws.String("arn:aws:iam::aws:policy/AdministratorAccess")}))
 	refused("an administrator without an access key")
 
-	c.CreateUser(ctx, &iamsdk.CreateUserInput{UserName: aws.String("ops")})
-	c.AttachUserPolicy(ctx, &iamsdk.AttachUserPolicyInput{UserName: aws.String("ops"), PolicyArn: aws.String("arn:aws:iam::aws:policy/AgentCoreFullAccess")})
-	c.CreateAccessKey(ctx, &iamsdk.CreateAccessKeyInput{UserName: aws.String("ops")})
+	must(c.CreateUser(ctx, &iamsdk.CreateUserInput{UserName: aws.String("ops")}))
+	must(c.AttachUserPolicy(ctx, &iamsdk.AttachUserPolicyInput{UserName: aws.String("ops"), PolicyArn: aws.String("arn:aws:iam::aws:policy/AgentCoreFullAccess")}))
+	must(c.CreateAccessKey(ctx, &iamsdk.CreateAccessKeyInput{UserName: aws.String("ops")}))
 	refused("a principal with a key but no IAM administration")
 
 	// An administrator only from one network does not count: the check
 	// cannot know where the next request comes from.
-	c.CreateUser(ctx, &iamsdk.CreateUserInput{UserName: aws.String("office")})
-	c.PutUserPolicy(ctx, &iamsdk.PutUserPolicyInput{UserName: aws.String("office"), PolicyName: aws.String("admin"),
-		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}}`)})
-	c.CreateAccessKey(ctx, &iamsdk.CreateAccessKeyInput{UserName: aws.String("office")})
+	must(c.CreateUser(ctx, &iamsdk.CreateUserInput{UserName: aws.String("office")}))
+	must(c.PutUserPolicy(ctx, &iamsdk.PutUserPolicyInput{UserName: aws.String("office"), PolicyName: aws.String("admin"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}}`)}))
+	must(c.CreateAccessKey(ctx, &iamsdk.CreateAccessKeyInput{UserName: aws.String("office")}))
 	refused("an administrator only from 10.0.0.0/8")
 
 	key, err := c.CreateAccessKey(ctx, &iamsdk.CreateAccessKeyInput{UserName: aws.String("admin")})
