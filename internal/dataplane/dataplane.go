@@ -79,6 +79,7 @@ type gatewayServer struct {
 	statefulAuthed  http.Handler
 	statelessAuthed http.Handler
 	settings        string // catalog.Gateway.Server at build time
+	settingsTag     string // settingsTag(settings), which sealed session ids carry
 	sessions        *sessionHost
 }
 
@@ -146,7 +147,7 @@ func (s *Server) newGatewayServer(gw *catalog.Gateway) *gatewayServer {
 		GetSessionID: host.getSessionID,
 	})
 	host.server = srv
-	gs := &gatewayServer{server: srv, settings: gw.Server, sessions: host}
+	gs := &gatewayServer{server: srv, settings: gw.Server, settingsTag: settingsTag(gw.Server), sessions: host}
 	s.addDynamicMiddleware(gs) // dynamic.go; before the audit middleware, which then records its calls
 	s.addAuditMiddleware(gs)
 	gs.gw.Store(gw)
@@ -296,7 +297,7 @@ func (s *Server) serveMCP(w http.ResponseWriter, r *http.Request, id string) {
 		stateless.ServeHTTP(w, authed)
 		return
 	}
-	gs.sessions.serve(w, authed, gatewayInfo{id: gw.ID, settings: settingsTag(gs.settings)}, stateful)
+	gs.sessions.serve(w, authed, gatewayInfo{id: gw.ID, settings: gs.settingsTag}, stateful)
 }
 
 // handToSDK gives go-sdk the principal toolgate already verified. go-sdk
